@@ -1,0 +1,59 @@
+# Linkdesk — see README.md. `make run` and `make test` install what is missing first.
+SHELL   := /bin/bash
+GO      ?= go
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+COMMIT  ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+LDFLAGS := -X main.version=$(VERSION) -X main.commit=$(COMMIT)
+export LANG ?= C.UTF-8
+export CGO_ENABLED ?= 1
+
+.PHONY: all deps deps-test build run mockserver run-mockserver test check unit e2e fuzz clean
+
+all: build
+
+deps:
+	@scripts/deps.sh run
+
+deps-test:
+	@scripts/deps.sh test
+
+build: deps
+	$(GO) build -ldflags "$(LDFLAGS)" -o bin/linkdesk .
+	CGO_ENABLED=0 $(GO) build -ldflags "$(LDFLAGS)" -o bin/linkdesk-mockserver ./cmd/mockserver
+
+mockserver:
+	CGO_ENABLED=0 $(GO) build -ldflags "$(LDFLAGS)" -o bin/linkdesk-mockserver ./cmd/mockserver
+
+## run: open the app in demo mode (embedded mock server; prints the phone simulator URL)
+run: build
+	./bin/linkdesk $(ARGS)
+
+## run-mockserver: only the mock server, for testers
+run-mockserver: deps mockserver
+	./bin/linkdesk-mockserver $(ARGS)
+
+## test: formatting, vet, every test with -race against a real Secret Service, then end to end under Xvfb
+test: deps-test check unit e2e
+
+check:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+unit:
+	scripts/with-keyring.sh $(GO) test -race -count=1 ./...
+
+e2e: build
+	scripts/with-keyring.sh scripts/with-xvfb.sh $(GO) test -count=1 -tags e2e -v ./e2e/
+
+## fuzz: run every fuzz target for FUZZTIME each (CI runs only their seed corpora, via `make unit`)
+FUZZTIME ?= 30s
+fuzz:
+	@for pkg in $$($(GO) list ./...); do \
+	  for f in $$($(GO) test -list '^Fuzz' $$pkg 2>/dev/null | grep '^Fuzz'); do \
+	    echo "== $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	  done; \
+	done
+
+clean:
+	rm -rf bin dist

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs what `make run` / `make test` need on Debian/Ubuntu, and nothing that
+# is already there. Usage: scripts/deps.sh run|test
+set -euo pipefail
+
+want=(gcc pkg-config libgl1-mesa-dev xorg-dev fonts-noto-cjk)
+if [ "${1:-run}" = test ]; then
+	want+=(xvfb xauth xdotool gnome-keyring dbus-x11 libsecret-tools x11-apps x11-utils imagemagick)
+fi
+if ! command -v go >/dev/null 2>&1; then
+	# Debian's Go is older than go.mod asks; GOTOOLCHAIN=auto then fetches the
+	# right toolchain from the module proxy on first use.
+	want+=(golang-go ca-certificates git)
+fi
+
+missing=()
+for p in "${want[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if ! command -v apt-get >/dev/null 2>&1; then
+	echo "deps: missing ${missing[*]}; this script knows apt only — install them with your package manager (see README)." >&2
+	exit 1
+fi
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+	command -v sudo >/dev/null 2>&1 || { echo "deps: need root or sudo to install: ${missing[*]}" >&2; exit 1; }
+	sudo=sudo
+fi
+echo "deps: installing ${missing[*]}"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
