@@ -7,7 +7,8 @@ LDFLAGS := -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 export LANG ?= C.UTF-8
 export CGO_ENABLED ?= 1
 
-.PHONY: all deps deps-test build run mockserver run-mockserver test check unit e2e fuzz clean
+.PHONY: all deps deps-test deps-package build run mockserver run-mockserver test check unit e2e fuzz clean \
+	package-linux package-windows package-darwin cross mockserver-dist test-packaging
 
 all: build
 
@@ -39,6 +40,7 @@ check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+	$(GO) tool actionlint
 
 unit:
 	scripts/with-keyring.sh $(GO) test -race -count=1 ./...
@@ -54,6 +56,29 @@ fuzz:
 	    echo "== $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
 	  done; \
 	done
+
+deps-package:
+	@scripts/deps.sh package
+
+## Packages (see README "Install"); none leaves FyneApp.toml modified.
+package-linux: deps
+	scripts/package.sh linux
+
+package-windows: deps-package
+	scripts/package.sh windows
+
+package-darwin:
+	scripts/package.sh darwin
+
+cross: deps
+	scripts/package.sh cross
+
+mockserver-dist:
+	scripts/package.sh mockserver
+
+## test-packaging: builds every package this host can and checks it (minutes; CI runs it after make test)
+test-packaging: deps-package
+	scripts/test-packaging.sh
 
 clean:
 	rm -rf bin dist

@@ -3,8 +3,8 @@ package pairing
 import (
 	"context"
 	"crypto/x509"
-	"errors"
 	"net/http"
+	"net/url"
 	"time"
 )
 
@@ -16,15 +16,36 @@ const (
 	DefaultHeartbeat         = 15 * time.Second
 )
 
+// Stream reconnection defaults.
+const (
+	DefaultReconnectDelay    = time.Second      // first wait after a dropped stream
+	DefaultMaxReconnectDelay = 30 * time.Second // cap of the exponential backoff
+	DefaultStreamMaxFailures = 8                // failed connects in a row before EventError
+	// MaxRetryAfterWait caps how long a stream obeys a server's Retry-After.
+	MaxRetryAfterWait = 10 * time.Minute
+)
+
 // Options configure a Client. The zero value gives DESIGN.md's defaults.
 type Options struct {
 	HTTPClient        *http.Client   // nil: a client with the timeouts below
-	RootCAs           *x509.CertPool // extra trust for --ca; nil: system roots
+	RootCAs           *x509.CertPool // extra trust for --ca, on top of the system roots
 	UserAgent         string
 	ConnectTimeout    time.Duration
 	RequestTimeout    time.Duration
 	StreamIdleTimeout time.Duration // a stream with no byte (not even a heartbeat) this long is reconnected
 	Now               func() time.Time
+
+	// ReconnectDelay is the first wait before reconnecting a stream; it
+	// doubles (with jitter) after each failed connect up to MaxReconnectDelay.
+	ReconnectDelay    time.Duration
+	MaxReconnectDelay time.Duration
+	// StreamMaxFailures is how many connects in a row may fail before a
+	// stream gives up with an EventError (whose Err is Temporary). 0 means
+	// DefaultStreamMaxFailures; negative means never give up.
+	StreamMaxFailures int
+	// Sleep waits between stream reconnects; it returns early with ctx's error.
+	// nil: a real timer. Tests substitute it to observe the delays.
+	Sleep func(ctx context.Context, d time.Duration) error
 }
 
 // Credentials authenticate session calls: the bearer token and this computer's
@@ -37,60 +58,198 @@ type Credentials struct {
 // Client speaks the desktop side of the protocol. It is safe for concurrent use.
 // Every error it returns is an *Error.
 type Client struct {
-	// implementation detail
+	t      *transport
+	stream streamConfig
 }
 
-// NewClient returns a client for the server at baseURL (scheme and host, no path).
+// NewClient returns a client for the server at baseURL (scheme and host, no
+// path). Plain http:// is refused with CodeInsecureServer unless the host is
+// this computer (localhost, 127.0.0.0/8, ::1); a malformed address is
+// CodeBadRequest.
 func NewClient(baseURL string, opts Options) (*Client, error) {
-	return nil, errors.New("TODO")
+	t, err := newTransport(baseURL, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &Client{t: t, stream: newStreamConfig(opts)}, nil
 }
 
 // BaseURL returns the server origin the client talks to.
-func (c *Client) BaseURL() string { return "" }
+func (c *Client) BaseURL() string { return c.t.base }
 
 // StartLogin checks the password and opens a pending login (POST /v1/logins).
 func (c *Client) StartLogin(ctx context.Context, req LoginRequest) (*PendingLogin, error) {
-	panic("TODO: pairing client")
+	var out PendingLogin
+	err := c.t.do(ctx, call{method: http.MethodPost, path: "/v1/logins", body: req, out: &out})
+	if err != nil {
+		return nil, err
+	}
+	if out.LoginID == "" || out.Code.Length <= 0 {
+		return nil, &Error{Code: CodeBadResponse, Message: "pending login without id or code length"}
+	}
+	return &out, nil
 }
 
 // SubmitCode sends the code shown on the phone (POST /v1/logins/{id}/code).
+// The code is sent as given; normalise it with NormalizeCode first.
 func (c *Client) SubmitCode(ctx context.Context, loginID, code string) (*Grant, error) {
-	panic("TODO: pairing client")
+	p, err := loginPath(loginID, "/code")
+	if err != nil {
+		return nil, err
+	}
+	var out Grant
+	err = c.t.do(ctx, call{method: http.MethodPost, path: p, body: CodeRequest{Code: code}, out: &out})
+	if err != nil {
+		return nil, err
+	}
+	if err := checkGrant(&out); err != nil {
+		return nil, err
+	}
+	return &out, nil
 }
 
 // RenewCode asks for a new code (POST /v1/logins/{id}/code/renew).
 func (c *Client) RenewCode(ctx context.Context, loginID string) (*CodeInfo, error) {
-	panic("TODO: pairing client")
+	p, err := loginPath(loginID, "/code/renew")
+	if err != nil {
+		return nil, err
+	}
+	var out CodeRenewal
+	if err := c.t.do(ctx, call{method: http.MethodPost, path: p, out: &out}); err != nil {
+		return nil, err
+	}
+	if out.Code.Length <= 0 {
+		return nil, &Error{Code: CodeBadResponse, Message: "renewed code without length"}
+	}
+	return &out.Code, nil
 }
 
 // RotateQR asks for a new QR payload now (POST /v1/logins/{id}/qr).
 func (c *Client) RotateQR(ctx context.Context, loginID string) (*QRInfo, error) {
-	panic("TODO: pairing client")
+	p, err := loginPath(loginID, "/qr")
+	if err != nil {
+		return nil, err
+	}
+	var out QRRotation
+	if err := c.t.do(ctx, call{method: http.MethodPost, path: p, out: &out}); err != nil {
+		return nil, err
+	}
+	if out.QR.Payload == "" {
+		return nil, &Error{Code: CodeBadResponse, Message: "QR rotation without payload"}
+	}
+	return &out.QR, nil
 }
 
 // CancelLogin cancels a pending login (DELETE /v1/logins/{id}).
 func (c *Client) CancelLogin(ctx context.Context, loginID string) error {
-	panic("TODO: pairing client")
+	p, err := loginPath(loginID, "")
+	if err != nil {
+		return err
+	}
+	return c.t.do(ctx, call{method: http.MethodDelete, path: p})
 }
 
 // LoginEvents follows GET /v1/logins/{id}/events. The channel delivers events in
 // order and is closed exactly once: after a terminal event (approved, declined,
 // expired), after an EventError, or when ctx ends. Dropped connections and idle
 // streams are reconnected (honouring Retry-After) without a visible event.
+//
+// The server replays the current state on every connect, so a reconnect
+// cannot lose an approval; a replayed QR payload equal to the last one
+// delivered is not delivered again. An answer of 410 login_expired or 409
+// login_declined when connecting is delivered as EventExpired or
+// EventDeclined; other 4xx answers (such as 404 login_not_found) as one
+// EventError.
 func (c *Client) LoginEvents(ctx context.Context, loginID string) <-chan LoginEvent {
-	panic("TODO: pairing client")
+	ch := make(chan LoginEvent, 4)
+	p, err := loginPath(loginID, "/events")
+	if err != nil {
+		go func() {
+			defer close(ch)
+			ch <- LoginEvent{Type: EventError, Err: err}
+		}()
+		return ch
+	}
+	h := &loginStream{ctx: ctx, ch: ch}
+	go func() {
+		defer close(ch)
+		c.follow(ctx, p, Credentials{}, h)
+	}()
+	return ch
 }
 
 // Session checks the token (GET /v1/session).
 func (c *Client) Session(ctx context.Context, cr Credentials) (*Session, error) {
-	panic("TODO: pairing client")
+	if err := cr.check(); err != nil {
+		return nil, err
+	}
+	var out SessionInfo
+	err := c.t.do(ctx, call{method: http.MethodGet, path: "/v1/session",
+		bearer: cr.Token, device: cr.Fingerprint, out: &out})
+	if err != nil {
+		return nil, err
+	}
+	if out.Session.ID == "" {
+		return nil, &Error{Code: CodeBadResponse, Message: "session without id"}
+	}
+	return &out.Session, nil
 }
 
 // SessionEvents follows GET /v1/session/events; the channel is closed exactly
 // once, after a "revoked" event, an EventError or when ctx ends.
+//
+// A 401 answer with a session-end code (IsSessionEnd) when connecting is
+// delivered as a "revoked" event with that Reason, since the session has
+// ended either way; other 4xx answers as one EventError.
 func (c *Client) SessionEvents(ctx context.Context, cr Credentials) <-chan SessionEvent {
-	panic("TODO: pairing client")
+	ch := make(chan SessionEvent, 2)
+	if err := cr.check(); err != nil {
+		go func() {
+			defer close(ch)
+			ch <- SessionEvent{Type: EventError, Err: err}
+		}()
+		return ch
+	}
+	h := &sessionStream{ctx: ctx, ch: ch}
+	go func() {
+		defer close(ch)
+		c.follow(ctx, "/v1/session/events", cr, h)
+	}()
+	return ch
 }
 
 // SignOut ends the session on the server (DELETE /v1/session).
-func (c *Client) SignOut(ctx context.Context, cr Credentials) error { panic("TODO: pairing client") }
+func (c *Client) SignOut(ctx context.Context, cr Credentials) error {
+	if err := cr.check(); err != nil {
+		return err
+	}
+	return c.t.do(ctx, call{method: http.MethodDelete, path: "/v1/session",
+		bearer: cr.Token, device: cr.Fingerprint})
+}
+
+// check rejects credentials that cannot be sent.
+func (cr Credentials) check() error {
+	if cr.Token == "" {
+		return &Error{Code: CodeInvalidToken, Message: "no token"}
+	}
+	if cr.Fingerprint == "" {
+		return &Error{Code: CodeBadRequest, Message: "no device fingerprint"}
+	}
+	return nil
+}
+
+// loginPath builds /v1/logins/{id}{suffix}, escaping the id.
+func loginPath(loginID, suffix string) (string, error) {
+	if loginID == "" || len(loginID) > MaxLoginIDLen {
+		return "", &Error{Code: CodeBadRequest, Message: "missing or overlong login id"}
+	}
+	return "/v1/logins/" + url.PathEscape(loginID) + suffix, nil
+}
+
+// checkGrant rejects a grant without token or session.
+func checkGrant(g *Grant) error {
+	if g.Token == "" || g.Session.ID == "" {
+		return &Error{Code: CodeBadResponse, Message: "grant without token or session"}
+	}
+	return nil
+}

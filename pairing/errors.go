@@ -38,6 +38,12 @@ const (
 	CodeStreamEnded   = "stream_ended"
 	CodeInvalidQR     = "invalid_qr"
 	CodeInvalidFormat = "invalid_code_format"
+	// CodeInsecureServer: the server URL is plain http:// to a host that is not
+	// loopback, so a password or token would cross the network in clear text.
+	CodeInsecureServer = "insecure_server"
+	// CodeCanceled: the caller's context was canceled; errors.Is(err,
+	// context.Canceled) also holds.
+	CodeCanceled = "canceled"
 )
 
 // Error is the one error type of the protocol. Callers inspect it with errors.As.

@@ -99,6 +99,9 @@ func isIDChars(s string) bool {
 
 // safeName keeps a field name printable and short for an error message.
 func safeName(k string) string {
+	if k == "" {
+		return "(empty)"
+	}
 	if len(k) > 16 || !isIDChars(k) {
 		return "(unprintable)"
 	}

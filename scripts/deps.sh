@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Installs what `make run` / `make test` need on Debian/Ubuntu, and nothing that
-# is already there. Usage: scripts/deps.sh run|test
+# is already there. Usage: scripts/deps.sh run|test|package
 set -euo pipefail
 
 want=(gcc pkg-config libgl1-mesa-dev xorg-dev fonts-noto-cjk)
 if [ "${1:-run}" = test ]; then
 	want+=(xvfb xauth xdotool gnome-keyring dbus-x11 libsecret-tools x11-apps x11-utils imagemagick)
+fi
+if [ "${1:-run}" = package ]; then
+	want+=(gcc-mingw-w64-x86-64 xz-utils file make)
 fi
 if ! command -v go >/dev/null 2>&1; then
 	# Debian's Go is older than go.mod asks; GOTOOLCHAIN=auto then fetches the

@@ -1,0 +1,265 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/linkdesk/linkdesk/pairing"
+	"github.com/linkdesk/linkdesk/pairing/mockserver"
+)
+
+// rig is the real mock server in-process plus everything a Core needs, with
+// the phone played by a PhoneClient. The server's clock is fake: tests move
+// it with advance, never by sleeping.
+type rig struct {
+	t        *testing.T
+	srv      *mockserver.Server
+	hs       *httptest.Server
+	addr     string // host:port, kept when the server goes down and comes back
+	clock    *mockserver.Clock
+	client   *pairing.Client
+	kr       *memKeyring
+	store    *SessionStore
+	settings *Settings
+	phone    *pairing.PhoneClient
+	device   DeviceIdentity
+
+	mu     sync.Mutex
+	sleeps []time.Duration // what the Core's retry policy waited
+}
+
+// newRig starts a mock server with cheap password hashing and a fake clock.
+func newRig(t *testing.T) *rig {
+	t.Helper()
+	cfg := mockserver.TestConfig()
+	srv, err := mockserver.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &rig{t: t, srv: srv, clock: srv.Clock(), kr: newMemKeyring()}
+	r.hs = httptest.NewServer(srv.Handler())
+	r.addr = r.hs.Listener.Addr().String()
+	t.Cleanup(func() {
+		r.hs.Close()
+		if err := srv.Close(); err != nil {
+			t.Errorf("closing the mock server: %v", err)
+		}
+	})
+	r.client, err = pairing.NewClient(r.hs.URL, pairing.Options{Now: r.clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.store = NewSessionStore(SessionStoreOptions{Keyring: r.kr, Timeout: time.Second})
+	r.settings, err = OpenSettings(filepath.Join(t.TempDir(), "settings.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.device = r.deviceFor(r.settings.DeviceID(), "machine-1", "anna")
+	r.phone = r.newPhone(mockserver.DemoEmail, mockserver.DemoPassword)
+	return r
+}
+
+// deviceFor is a desktop identity with the given parts.
+func (r *rig) deviceFor(deviceID, machineID, user string) DeviceIdentity {
+	return LoadDeviceIdentity(deviceID, DeviceSources{
+		MachineID: fixed(machineID), OSUser: fixed(user), Hostname: fixed("ANNA-LAPTOP"), GOOS: "windows",
+	})
+}
+
+// newPhone signs a phone in to the account.
+func (r *rig) newPhone(email, password string) *pairing.PhoneClient {
+	r.t.Helper()
+	p, err := pairing.NewPhoneClient(r.hs.URL, pairing.Options{Now: r.clock.Now})
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	if err := p.SignIn(context.Background(), email, password); err != nil {
+		r.t.Fatalf("phone sign-in: %v", err)
+	}
+	return p
+}
+
+// options are the Core options of this rig; mods adjust them.
+func (r *rig) options(mods ...func(*Options)) Options {
+	o := Options{
+		Client:   r.client,
+		Sessions: r.store,
+		Settings: r.settings,
+		Device:   r.device,
+		Now:      r.clock.Now,
+		Version:  "1.2.3-test",
+		Location: time.UTC,
+		Retry: RetryPolicy{Sleep: func(ctx context.Context, d time.Duration) error {
+			r.mu.Lock()
+			r.sleeps = append(r.sleeps, d)
+			r.mu.Unlock()
+			// Record the wait instead of doing it; a token pause keeps a
+			// stream that keeps failing from spinning hot.
+			return sleepContext(ctx, time.Millisecond)
+		}},
+	}
+	for _, m := range mods {
+		m(&o)
+	}
+	return o
+}
+
+// newCore returns a Core that is closed when the test ends.
+func (r *rig) newCore(mods ...func(*Options)) *Core {
+	c := New(r.options(mods...))
+	r.t.Cleanup(c.Close)
+	return c
+}
+
+// recordedSleeps returns the waits so far.
+func (r *rig) recordedSleeps() []time.Duration {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]time.Duration(nil), r.sleeps...)
+}
+
+// admin calls a tester control of the mock server.
+func (r *rig) admin(method, path string, body any) {
+	r.t.Helper()
+	var rd bytes.Buffer
+	if body != nil {
+		if err := json.NewEncoder(&rd).Encode(body); err != nil {
+			r.t.Fatal(err)
+		}
+	}
+	req, err := http.NewRequest(method, "http://"+r.addr+path, &rd)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode >= 300 {
+		r.t.Fatalf("%s %s: HTTP %d", method, path, resp.StatusCode)
+	}
+}
+
+// fault adds a mock server fault (POST /mock/v1/faults).
+func (r *rig) fault(f map[string]any) { r.admin(http.MethodPost, "/mock/v1/faults", f) }
+
+// maintenance turns maintenance mode on or off (POST /mock/v1/maintenance).
+func (r *rig) maintenance(on bool) {
+	r.admin(http.MethodPost, "/mock/v1/maintenance", map[string]bool{"on": on})
+}
+
+// down stops the server; its address refuses connections until up.
+func (r *rig) down() {
+	r.hs.CloseClientConnections()
+	r.hs.Close()
+}
+
+// up serves the same mock server on the same address again.
+func (r *rig) up() {
+	r.t.Helper()
+	l, err := net.Listen("tcp", r.addr)
+	if err != nil {
+		r.t.Skipf("cannot listen on %s again: %v", r.addr, err)
+	}
+	r.hs = httptest.NewUnstartedServer(r.srv.Handler())
+	_ = r.hs.Listener.Close() // unused: replaced by the listener on the old address
+	r.hs.Listener = l
+	r.hs.Start()
+}
+
+// journal returns the mock server's request journal.
+func (r *rig) journal() []mockserver.JournalEntry {
+	r.t.Helper()
+	resp, err := http.Get("http://" + r.addr + "/mock/v1/requests")
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out struct {
+		Requests []mockserver.JournalEntry `json:"requests"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+		r.t.Fatal(err)
+	}
+	return out.Requests
+}
+
+// link returns the phone's device-link screen.
+func (r *rig) link() *pairing.LinkScreen {
+	r.t.Helper()
+	ls, err := r.phone.Link(context.Background())
+	if err != nil {
+		r.t.Fatalf("phone link screen: %v", err)
+	}
+	return ls
+}
+
+// codeFor reads the code the phone shows for the Core's pending login.
+func (r *rig) codeFor(c *Core) string {
+	r.t.Helper()
+	st := c.State()
+	if st.Login == nil {
+		r.t.Fatalf("no pending login; phase %v", st.Phase)
+	}
+	code, err := r.phone.CodeFor(context.Background(), st.Login.LoginID)
+	if err != nil {
+		r.t.Fatalf("phone code: %v", err)
+	}
+	return code
+}
+
+// signIn signs c in with the demo account and the phone's code.
+func (r *rig) signIn(c *Core, keep bool) State {
+	r.t.Helper()
+	ctx := context.Background()
+	c.SignIn(ctx, mockserver.DemoEmail, mockserver.DemoPassword, keep)
+	if st := c.State(); st.Phase != PhaseVerifying {
+		r.t.Fatalf("after the password: phase %v, problem %+v", st.Phase, st.Problem)
+	}
+	c.SubmitCode(ctx, r.codeFor(c))
+	return waitFor(r.t, c, "signed in", time.Second, func(s State) bool { return s.Phase == PhaseSignedIn && !s.Busy })
+}
+
+// stored returns the keychain item of the demo account on this server.
+func (r *rig) stored() (StoredSession, bool) {
+	v, ok := r.kr.get(KeychainService, KeychainUser(r.client.BaseURL(), mockserver.DemoEmail))
+	if !ok {
+		return StoredSession{}, false
+	}
+	var ss StoredSession
+	if err := json.Unmarshal([]byte(v), &ss); err != nil {
+		r.t.Fatalf("keychain item: %v", err)
+	}
+	return ss, true
+}
+
+// waitFor waits up to within (real time) for c's state to satisfy ok and
+// returns it; the test fails with what the state was otherwise.
+func waitFor(t *testing.T, c *Core, what string, within time.Duration, ok func(State) bool) State {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		st := c.State()
+		if ok(st) {
+			return st
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("not %s within %v: phase %v busy %v problem %+v ended %q", what, within, st.Phase, st.Busy, st.Problem, st.Ended)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+// waitBackground waits for c's background calls (cancelled pending logins,
+// discarded sessions); streams are not waited for.
+func waitBackground(c *Core) { c.tasks.Wait() }

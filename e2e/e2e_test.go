@@ -1,0 +1,277 @@
+//go:build e2e
+
+// Package e2e drives the real Linkdesk window as a person would: under Xvfb,
+// from the keyboard (xdotool), against the mock server started as a process,
+// with a real Secret Service (see scripts/with-keyring.sh). Run it with
+// `make e2e` (part of `make test`).
+package e2e
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/linkdesk/linkdesk/pairing"
+	"github.com/linkdesk/linkdesk/pairing/mockserver"
+)
+
+// binDir holds the binaries `make build` wrote.
+func binDir(t *testing.T) string {
+	t.Helper()
+	dir, err := filepath.Abs("../bin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"linkdesk", "linkdesk-mockserver"} {
+		if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
+			t.Fatalf("%s not built (run `make build` first): %v", name, err)
+		}
+	}
+	return dir
+}
+
+// logBuffer collects a process's output and lets a test wait for a line.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
+}
+
+// waitFor polls cond every 100 ms until it holds or the timeout passes.
+func waitFor(t *testing.T, what string, timeout time.Duration, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %s waiting for %s", timeout, what)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// startMockServer runs the mock server binary on a free loopback port.
+func startMockServer(t *testing.T, bin string) string {
+	t.Helper()
+	cmd := exec.Command(filepath.Join(bin, "linkdesk-mockserver"), "--addr", "127.0.0.1:0")
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	first, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil {
+		t.Fatalf("mock server printed nothing: %v", err)
+	}
+	const prefix = "Linkdesk mock server listening on "
+	if !strings.HasPrefix(first, prefix) {
+		t.Fatalf("first line of the mock server = %q, want %q…", first, prefix)
+	}
+	go func() { _, _ = io.Copy(io.Discard, out) }()
+	return strings.TrimSpace(strings.TrimPrefix(first, prefix))
+}
+
+// desktop is one run of the app.
+type desktop struct {
+	cmd    *exec.Cmd
+	log    *logBuffer
+	window string
+}
+
+func startDesktop(t *testing.T, bin, server string, env []string) *desktop {
+	t.Helper()
+	d := &desktop{log: &logBuffer{}}
+	d.cmd = exec.Command(filepath.Join(bin, "linkdesk"), "--server", server, "--lang", "en")
+	d.cmd.Env = env
+	d.cmd.Stdout = d.log
+	d.cmd.Stderr = d.log
+	if err := d.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(d.stop)
+	waitFor(t, "the Linkdesk window", 60*time.Second, func() bool {
+		out, err := exec.Command("xdotool", "search", "--onlyvisible", "--name", "^Linkdesk$").Output()
+		if err != nil {
+			return false
+		}
+		d.window = strings.Fields(string(out))[0]
+		return true
+	})
+	return d
+}
+
+func (d *desktop) stop() {
+	if d.cmd.ProcessState != nil {
+		return
+	}
+	_ = d.cmd.Process.Signal(os.Interrupt)
+	done := make(chan struct{})
+	go func() { _ = d.cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		_ = d.cmd.Process.Kill()
+		<-done
+	}
+}
+
+// screen waits until the app reports it shows the named screen.
+func (d *desktop) screen(t *testing.T, name string, timeout time.Duration) {
+	t.Helper()
+	re := regexp.MustCompile(`screen=` + name + `\b`)
+	waitFor(t, "screen "+name+"; app output so far:\n"+d.log.String(), timeout, func() bool {
+		return re.MatchString(d.log.String())
+	})
+}
+
+// keys types text and presses keys into the window, as a person at the keyboard.
+func (d *desktop) keys(t *testing.T, args ...string) {
+	t.Helper()
+	if out, err := exec.Command("xdotool", "windowfocus", "--sync", d.window).CombinedOutput(); err != nil {
+		t.Fatalf("xdotool windowfocus: %v: %s", err, out)
+	}
+	if out, err := exec.Command("xdotool", args...).CombinedOutput(); err != nil {
+		t.Fatalf("xdotool %v: %v: %s", args[0], err, out)
+	}
+}
+
+func keychainLookup(server, email string) (string, error) {
+	out, err := exec.Command("secret-tool", "lookup", "service", "linkdesk", "username", server+" "+email).Output()
+	return string(out), err
+}
+
+func TestSignInWithCodeRestoreAndRevokeFromPhone(t *testing.T) {
+	bin := binDir(t)
+	if os.Getenv("DISPLAY") == "" || os.Getenv("DBUS_SESSION_BUS_ADDRESS") == "" {
+		t.Fatal("needs DISPLAY and a D-Bus session with a Secret Service: run through `make e2e`")
+	}
+	server := startMockServer(t, bin)
+	home := t.TempDir()
+	env := append(os.Environ(), "HOME="+home, "XDG_CONFIG_HOME="+filepath.Join(home, ".config"),
+		"XDG_CACHE_HOME="+filepath.Join(home, ".cache"), "LANG=C.UTF-8")
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	phone, err := pairing.NewPhoneClient(server, pairing.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := phone.SignIn(ctx, mockserver.DemoEmail, mockserver.DemoPassword); err != nil {
+		t.Fatal(err)
+	}
+
+	// Given a first start: the sign-in screen with focus in the e-mail field.
+	d := startDesktop(t, bin, server, env)
+	d.screen(t, "signin", 30*time.Second)
+
+	// When the person types e-mail, Tab, password, Enter.
+	d.keys(t, "type", "--delay", "40", mockserver.DemoEmail)
+	d.keys(t, "key", "Tab")
+	d.keys(t, "type", "--delay", "40", mockserver.DemoPassword)
+	d.keys(t, "key", "Return")
+
+	// Then the phone shows a pending request with a code, and the desktop asks for it.
+	d.screen(t, "verify", 30*time.Second)
+	var code string
+	waitFor(t, "a pending request on the phone", 10*time.Second, func() bool {
+		link, err := phone.Link(ctx)
+		if err != nil || len(link.Pending) == 0 {
+			return false
+		}
+		code = link.Pending[0].Code
+		return true
+	})
+
+	// When the person types the code (it submits itself on the sixth digit).
+	d.keys(t, "type", "--delay", "60", code)
+
+	// Then the home screen is up and the keychain holds the token.
+	d.screen(t, "home", 30*time.Second)
+	var stored string
+	waitFor(t, "the keychain entry", 10*time.Second, func() bool {
+		stored, err = keychainLookup(server, mockserver.DemoEmail)
+		return err == nil && strings.Contains(stored, pairing.TokenPrefix)
+	})
+	token := regexp.MustCompile(`ldk_[A-Za-z0-9_-]+`).FindString(stored)
+	if token == "" {
+		t.Fatalf("keychain entry holds no token")
+	}
+	d.stop()
+
+	// Given a second start: it signs in silently, without the sign-in screen.
+	d2 := startDesktop(t, bin, server, env)
+	d2.screen(t, "home", 30*time.Second)
+	if strings.Contains(d2.log.String(), "screen=signin") {
+		t.Errorf("second start showed the sign-in screen before home:\n%s", d2.log.String())
+	}
+
+	// When the desktop is signed out from the phone.
+	link, err := phone.Link(ctx)
+	if err != nil || len(link.Devices) != 1 {
+		t.Fatalf("phone lists %v linked desktops (err %v), want 1", link, err)
+	}
+	if err := phone.RevokeDevice(ctx, link.Devices[0].SessionID); err != nil {
+		t.Fatal(err)
+	}
+
+	// Then the keychain entry is gone and the app is back at sign-in, saying why.
+	waitFor(t, "the keychain entry to be deleted", 10*time.Second, func() bool {
+		_, err := keychainLookup(server, mockserver.DemoEmail)
+		return err != nil
+	})
+	d2.screen(t, "signin", 10*time.Second)
+	if !strings.Contains(d2.log.String(), pairing.CodeSessionRevoked) {
+		t.Errorf("app output does not name the reason %q:\n%s", pairing.CodeSessionRevoked, d2.log.String())
+	}
+	d2.stop()
+
+	// And nothing the app wrote or printed holds a secret.
+	secrets := map[string]string{"token": token, "password": mockserver.DemoPassword, "code": code}
+	logs := d.log.String() + d2.log.String()
+	for name, s := range secrets {
+		if strings.Contains(logs, s) {
+			t.Errorf("the app's output contains the %s", name)
+		}
+	}
+	err = filepath.WalkDir(home, func(path string, e os.DirEntry, err error) error {
+		if err != nil || e.IsDir() {
+			return err
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		for name, s := range secrets {
+			if bytes.Contains(data, []byte(s)) {
+				t.Errorf("%s contains the %s", path, name)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(fmt.Errorf("scanning the app's folders: %w", err))
+	}
+}

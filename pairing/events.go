@@ -1,0 +1,105 @@
+package pairing
+
+import "context"
+
+// loginStream turns the events of GET /v1/logins/{id}/events into LoginEvents.
+type loginStream struct {
+	ctx    context.Context
+	ch     chan<- LoginEvent
+	lastQR string // the payload last delivered, to drop replays
+}
+
+// send delivers ev unless ctx ended first; it reports whether it delivered.
+func (s *loginStream) send(ev LoginEvent) bool {
+	select {
+	case s.ch <- ev:
+		return true
+	case <-s.ctx.Done():
+		return false
+	}
+}
+
+func (s *loginStream) event(ev sseEvent) bool {
+	switch ev.Type {
+	case EventQR:
+		var qr QRInfo
+		if err := decodeEventData(ev, &qr); err != nil {
+			s.fail(err)
+			return true
+		}
+		if qr.Payload == "" {
+			s.fail(&Error{Code: CodeBadResponse, Message: "qr event without payload"})
+			return true
+		}
+		if qr.Payload == s.lastQR {
+			return false // replayed after a reconnect
+		}
+		s.lastQR = qr.Payload
+		return !s.send(LoginEvent{Type: EventQR, QR: &qr})
+	case EventApproved:
+		var g Grant
+		if err := decodeEventData(ev, &g); err != nil {
+			s.fail(err)
+			return true
+		}
+		if err := checkGrant(&g); err != nil {
+			s.fail(asPairingError(err))
+			return true
+		}
+		s.send(LoginEvent{Type: EventApproved, Grant: &g})
+		return true
+	case EventDeclined, EventExpired:
+		s.send(LoginEvent{Type: ev.Type})
+		return true
+	}
+	return false // unknown events are for newer clients
+}
+
+func (s *loginStream) fail(err *Error) {
+	switch err.Code {
+	case CodeLoginExpired:
+		s.send(LoginEvent{Type: EventExpired})
+	case CodeLoginDeclined:
+		s.send(LoginEvent{Type: EventDeclined})
+	default:
+		s.send(LoginEvent{Type: EventError, Err: err})
+	}
+}
+
+// sessionStream turns the events of GET /v1/session/events into SessionEvents.
+type sessionStream struct {
+	ctx context.Context
+	ch  chan<- SessionEvent
+}
+
+func (s *sessionStream) send(ev SessionEvent) {
+	select {
+	case s.ch <- ev:
+	case <-s.ctx.Done():
+	}
+}
+
+func (s *sessionStream) event(ev sseEvent) bool {
+	if ev.Type != EventRevoked {
+		return false // unknown events are for newer clients
+	}
+	var end SessionEnd
+	if err := decodeEventData(ev, &end); err != nil {
+		s.fail(err)
+		return true
+	}
+	if end.Reason == "" {
+		// The session has ended all the same; say so with the generic reason.
+		end.Reason = CodeSessionRevoked
+	}
+	s.send(SessionEvent{Type: EventRevoked, Reason: truncate(end.Reason, 64)})
+	return true
+}
+
+func (s *sessionStream) fail(err *Error) {
+	if err.Status == 401 && IsSessionEnd(err.Code) {
+		s.send(SessionEvent{Type: EventRevoked, Reason: err.Code})
+		return
+	}
+	s.send(SessionEvent{Type: EventError, Err: err})
+}

@@ -1,0 +1,208 @@
+package mockserver_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/linkdesk/linkdesk/pairing"
+	"github.com/linkdesk/linkdesk/pairing/mockserver"
+)
+
+func TestHealth(t *testing.T) {
+	h := newHarness(t)
+	var got struct {
+		Status string    `json:"status"`
+		Now    time.Time `json:"now"`
+	}
+	h.do("GET", "/mock/v1/health", nil).decode(t, http.StatusOK, &got)
+	if got.Status != "ok" || !got.Now.Equal(h.clock.Now()) {
+		t.Errorf("health %+v", got)
+	}
+}
+
+func TestAddAccount(t *testing.T) {
+	h := newHarness(t)
+	body := map[string]string{"email": "Bora@Linkdesk.test", "password": "bora-password", "name": "Bora"}
+	var got struct{ Account pairing.Account }
+	h.do("POST", "/mock/v1/accounts", body).decode(t, http.StatusCreated, &got)
+	if got.Account != (pairing.Account{Email: "bora@linkdesk.test", Name: "Bora"}) {
+		t.Errorf("account %+v", got.Account)
+	}
+	h.do("POST", "/mock/v1/accounts", body).apiErr(t, http.StatusConflict, "conflict")
+	for _, bad := range []map[string]string{
+		{"email": "no-at-sign", "password": "long-enough"},
+		{"email": "x@y.z", "password": "short"},
+		{"email": "x@y.z", "password": "long-enough", "name": "bad\nname"},
+	} {
+		h.do("POST", "/mock/v1/accounts", bad).apiErr(t, http.StatusBadRequest, pairing.CodeBadRequest)
+	}
+	h.do("POST", "/v1/logins", loginBody("bora@linkdesk.test", "bora-password", laptop)).decode(t, http.StatusCreated, nil)
+
+	var list struct{ Accounts []pairing.Account }
+	h.do("GET", "/mock/v1/accounts", nil).decode(t, http.StatusOK, &list)
+	if len(list.Accounts) != 2 {
+		t.Errorf("accounts %+v, want demo and Bora", list.Accounts)
+	}
+	if strings.Contains(string(h.do("GET", "/mock/v1/accounts", nil).body), "argon2") {
+		t.Error("the account list shows password hashes")
+	}
+}
+
+func TestResetReturnsToTheSeededState(t *testing.T) {
+	h := newHarness(t, func(c *mockserver.Config) {
+		c.Accounts = []mockserver.SeedAccount{{Email: "seed@linkdesk.test", Password: "seed-password", Name: "Seed"}}
+	})
+	g := h.signIn(laptop)
+	s := h.openStream("/v1/session/events", sessionHdrs(g)...)
+	if err := h.srv.AddAccount("extra@linkdesk.test", "extra-password", ""); err != nil {
+		t.Fatal(err)
+	}
+	for range 5 {
+		h.do("POST", "/v1/logins", loginBody("seed@linkdesk.test", "wrong-password", laptop))
+	}
+	h.do("POST", "/mock/v1/maintenance", map[string]bool{"on": true}).decode(t, http.StatusOK, nil)
+	h.do("POST", "/mock/v1/faults", map[string]any{"path": "/phone/v1/link", "status": 500, "count": -1}).decode(t, http.StatusCreated, nil)
+
+	h.do("POST", "/mock/v1/reset", nil).decode(t, http.StatusNoContent, nil)
+
+	s.ended(t)
+	h.do("GET", "/v1/session", nil, sessionHdrs(g)...).apiErr(t, http.StatusUnauthorized, pairing.CodeInvalidToken)
+	h.do("POST", "/v1/logins", loginBody("extra@linkdesk.test", "extra-password", laptop)).
+		apiErr(t, http.StatusUnauthorized, pairing.CodeInvalidCredentials)
+	h.do("POST", "/v1/logins", loginBody("seed@linkdesk.test", "seed-password", laptop)).decode(t, http.StatusCreated, nil)
+	h.startLogin(laptop)
+	h.link(h.phone())
+	var j struct{ Requests []mockserver.JournalEntry }
+	h.do("GET", "/mock/v1/requests", nil).decode(t, http.StatusOK, &j)
+	for _, e := range j.Requests {
+		if strings.HasSuffix(e.Path, "/code") {
+			t.Errorf("the journal kept %s %s from before the reset", e.Method, e.Path)
+		}
+	}
+	if len(j.Requests) < 6 {
+		t.Errorf("journal after reset has %d entries, want the 6 since", len(j.Requests))
+	}
+}
+
+func TestClockAdvance(t *testing.T) {
+	h := newHarness(t)
+	before := h.clock.Now()
+	var got struct{ Now time.Time }
+	h.do("POST", "/mock/v1/clock", map[string]string{"advance": "24h"}).decode(t, http.StatusOK, &got)
+	if !got.Now.Equal(before.Add(24*time.Hour)) || !h.clock.Now().Equal(got.Now) {
+		t.Errorf("now %v, want %v", got.Now, before.Add(24*time.Hour))
+	}
+	for _, bad := range []string{"", "-1h", "0s", "soon", "100000h"} {
+		h.do("POST", "/mock/v1/clock", map[string]string{"advance": bad}).apiErr(t, http.StatusBadRequest, pairing.CodeBadRequest)
+	}
+	h.do("GET", "/mock/v1/clock", nil).decode(t, http.StatusOK, &got)
+	if !got.Now.Equal(before.Add(24 * time.Hour)) {
+		t.Error("a refused advance moved the clock")
+	}
+}
+
+func TestClockAdvanceExpiresAtOnce(t *testing.T) {
+	h := newHarness(t, func(c *mockserver.Config) { c.TickInterval = time.Hour }) // no help from the timer loop
+	pl := h.startLogin(laptop)
+	s := h.openStream("/v1/logins/" + pl.LoginID + "/events")
+	s.expect(t, pairing.EventQR, nil)
+	h.do("POST", "/mock/v1/clock", map[string]string{"advance": "10m"}).decode(t, http.StatusOK, nil)
+	s.expect(t, pairing.EventExpired, nil)
+}
+
+func TestMaintenance(t *testing.T) {
+	h := newHarness(t)
+	g := h.signIn(laptop)
+	phone := h.phone()
+	h.do("POST", "/mock/v1/maintenance", map[string]bool{"on": true}).decode(t, http.StatusOK, nil)
+
+	desktopCalls := []struct{ method, path string }{
+		{"POST", "/v1/logins"}, {"POST", "/v1/logins/x/code"}, {"POST", "/v1/logins/x/code/renew"},
+		{"POST", "/v1/logins/x/qr"}, {"GET", "/v1/logins/x/events"}, {"DELETE", "/v1/logins/x"},
+		{"GET", "/v1/session"}, {"GET", "/v1/session/events"}, {"DELETE", "/v1/session"},
+	}
+	for _, c := range desktopCalls {
+		resp := h.do(c.method, c.path, nil, sessionHdrs(g)...)
+		resp.apiErr(t, http.StatusServiceUnavailable, pairing.CodeMaintenance)
+		if resp.header.Get("Retry-After") == "" {
+			t.Errorf("%s %s: 503 without Retry-After", c.method, c.path)
+		}
+	}
+	// The phone and the tester controls keep working.
+	h.link(phone)
+	var m struct{ On bool }
+	h.do("GET", "/mock/v1/maintenance", nil).decode(t, http.StatusOK, &m)
+	if !m.On {
+		t.Error("maintenance reads off")
+	}
+	h.do("POST", "/mock/v1/maintenance", map[string]bool{"on": false}).decode(t, http.StatusOK, nil)
+	h.do("GET", "/v1/session", nil, sessionHdrs(g)...).decode(t, http.StatusOK, nil)
+	h.do("POST", "/mock/v1/maintenance", map[string]string{}).apiErr(t, http.StatusBadRequest, pairing.CodeBadRequest)
+}
+
+// serveFrom runs one request through the handler as if it came from addr.
+func serveFrom(h http.Handler, addr, method, path, token string) *httptest.ResponseRecorder {
+	req := httptest.NewRequest(method, path, nil)
+	req.RemoteAddr = addr
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	return rec
+}
+
+func errorCode(t *testing.T, rec *httptest.ResponseRecorder) string {
+	t.Helper()
+	var eb pairing.ErrorBody
+	if err := json.Unmarshal(rec.Body.Bytes(), &eb); err != nil {
+		t.Fatalf("not the error shape: %s", rec.Body)
+	}
+	return eb.Error.Code
+}
+
+func TestTesterControlsAreLoopbackOnly(t *testing.T) {
+	h := newHarness(t)
+	for _, addr := range []string{"127.0.0.1:5000", "[::1]:5000"} {
+		if rec := serveFrom(h.srv.Handler(), addr, "GET", "/mock/v1/health", ""); rec.Code != http.StatusOK {
+			t.Errorf("from %s: %d", addr, rec.Code)
+		}
+	}
+	for _, path := range []string{"/mock/v1/health", "/mock/v1/requests", "/mock/v1/reset", "/mock/nothing"} {
+		rec := serveFrom(h.srv.Handler(), "203.0.113.7:5000", "GET", path, "")
+		if rec.Code != http.StatusForbidden || errorCode(t, rec) != pairing.CodeForbidden {
+			t.Errorf("remote %s: %d %s", path, rec.Code, rec.Body)
+		}
+	}
+	// The desktop API answers everyone.
+	if rec := serveFrom(h.srv.Handler(), "203.0.113.7:5000", "GET", "/v1/session", ""); rec.Code != http.StatusUnauthorized {
+		t.Errorf("remote /v1/session: %d", rec.Code)
+	}
+}
+
+func TestAdminTokenOpensTheControlsToAnyone(t *testing.T) {
+	h := newHarness(t, func(c *mockserver.Config) { c.AdminToken = "s3cret-admin" })
+	cases := []struct {
+		addr, token string
+		status      int
+	}{
+		{"203.0.113.7:5000", "s3cret-admin", http.StatusOK},
+		{"127.0.0.1:5000", "s3cret-admin", http.StatusOK},
+		{"127.0.0.1:5000", "", http.StatusUnauthorized},
+		{"203.0.113.7:5000", "", http.StatusUnauthorized},
+		{"203.0.113.7:5000", "s3cret-admiN", http.StatusUnauthorized},
+	}
+	for _, tc := range cases {
+		rec := serveFrom(h.srv.Handler(), tc.addr, "GET", "/mock/v1/health", tc.token)
+		if rec.Code != tc.status {
+			t.Errorf("from %s with %q: %d, want %d", tc.addr, tc.token, rec.Code, tc.status)
+		}
+		if rec.Code == http.StatusUnauthorized && errorCode(t, rec) != pairing.CodeUnauthorized {
+			t.Errorf("401 with code %s", errorCode(t, rec))
+		}
+	}
+}

@@ -1,0 +1,180 @@
+package mockserver
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/linkdesk/linkdesk/pairing"
+)
+
+// maxJournalBody bounds each body kept in the journal.
+const maxJournalBody = 16 << 10
+
+// JournalEntry is one request as the journal (GET /mock/v1/requests) keeps
+// it, with every secret redacted: passwords, codes, tokens, the QR secret and
+// the Authorization header.
+type JournalEntry struct {
+	Time         time.Time         `json:"time"` // server clock
+	RequestID    string            `json:"request_id"`
+	Method       string            `json:"method"`
+	Path         string            `json:"path"`
+	RemoteIP     string            `json:"remote_ip"`
+	Headers      map[string]string `json:"headers,omitempty"`
+	RequestBody  json.RawMessage   `json:"request_body,omitempty"`
+	Status       int               `json:"status"` // 0 when the connection was dropped
+	ResponseBody json.RawMessage   `json:"response_body,omitempty"`
+	Fault        string            `json:"fault,omitempty"` // what an injected fault did
+	DurationMS   int64             `json:"duration_ms"`
+}
+
+// journal keeps the latest requests, oldest first.
+type journal struct {
+	mu      sync.Mutex
+	size    int
+	entries []JournalEntry
+}
+
+func newJournal(size int) *journal { return &journal{size: size} }
+
+func (j *journal) add(e JournalEntry) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.entries = append(j.entries, e)
+	if over := len(j.entries) - j.size; over > 0 {
+		j.entries = append(j.entries[:0:0], j.entries[over:]...)
+	}
+}
+
+// last returns up to n entries (all with n ≤ 0), newest last.
+func (j *journal) last(n int) []JournalEntry {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	start := 0
+	if n > 0 && n < len(j.entries) {
+		start = len(j.entries) - n
+	}
+	return append([]JournalEntry{}, j.entries[start:]...)
+}
+
+func (j *journal) clear() {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.entries = nil
+}
+
+// Requests returns the request journal, newest last, secrets redacted.
+func (s *Server) Requests() []JournalEntry { return s.journal.last(0) }
+
+type journalKey struct{}
+
+// noteFault records on the request's journal entry what a fault did.
+func noteFault(r *http.Request, f Fault) {
+	e, ok := r.Context().Value(journalKey{}).(*JournalEntry)
+	if !ok {
+		return
+	}
+	var parts []string
+	if f.Delay > 0 {
+		parts = append(parts, "delay "+f.Delay.String())
+	}
+	if f.Drop {
+		parts = append(parts, "drop")
+	}
+	if f.Status != 0 {
+		parts = append(parts, "status "+http.StatusText(f.Status))
+	}
+	if f.Body != "" {
+		parts = append(parts, "body replaced")
+	}
+	e.Fault = f.ID + ": " + strings.Join(parts, ", ")
+}
+
+// recordRequests adds every request outside /mock/ to the journal once it is answered.
+func (s *Server) recordRequests(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if isTesterPath(r.URL.Path) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		start := time.Now()
+		e := &JournalEntry{
+			Time: s.clock.Now(), RequestID: requestID(w, r), Method: r.Method, Path: r.URL.Path,
+			RemoteIP: clientIP(r), Headers: journalHeaders(r.Header),
+		}
+		var prefix []byte
+		if r.Body != nil && r.Body != http.NoBody {
+			prefix, _ = io.ReadAll(io.LimitReader(r.Body, maxJournalBody+1)) // a read error reaches the handler too
+			r.Body = readCloser{io.MultiReader(bytes.NewReader(prefix), r.Body), r.Body}
+			if len(prefix) <= maxJournalBody {
+				e.RequestBody = redactJSON(prefix)
+			}
+		}
+		rw := &recordingWriter{ResponseWriter: w}
+		defer func() {
+			e.Status = rw.status
+			if !rw.stream && len(rw.body) <= maxJournalBody {
+				e.ResponseBody = redactJSON(rw.body)
+			}
+			e.DurationMS = time.Since(start).Milliseconds()
+			s.journal.add(*e)
+		}()
+		next.ServeHTTP(rw, r.WithContext(context.WithValue(r.Context(), journalKey{}, e)))
+	})
+}
+
+type readCloser struct {
+	io.Reader
+	io.Closer
+}
+
+// journalHeaders keeps the headers worth seeing, with the secret one redacted.
+func journalHeaders(h http.Header) map[string]string {
+	out := make(map[string]string)
+	for _, name := range []string{"Authorization", pairing.HeaderDevice, "User-Agent", "Content-Type", "Accept"} {
+		v := h.Get(name)
+		if v == "" {
+			continue
+		}
+		if name == "Authorization" {
+			scheme, _, _ := strings.Cut(v, " ")
+			v = scheme + " " + redacted
+		}
+		out[name] = v
+	}
+	return out
+}
+
+// recordingWriter passes everything through and keeps the status and the
+// start of the body; flushing and hijacking reach the real writer via Unwrap.
+type recordingWriter struct {
+	http.ResponseWriter
+	status int
+	body   []byte
+	stream bool
+}
+
+func (rw *recordingWriter) WriteHeader(code int) {
+	if rw.status == 0 {
+		rw.status = code
+		rw.stream = strings.HasPrefix(rw.Header().Get("Content-Type"), "text/event-stream")
+	}
+	rw.ResponseWriter.WriteHeader(code)
+}
+
+func (rw *recordingWriter) Write(p []byte) (int, error) {
+	if rw.status == 0 {
+		rw.WriteHeader(http.StatusOK)
+	}
+	if !rw.stream && len(rw.body) <= maxJournalBody {
+		rw.body = append(rw.body, p[:min(len(p), maxJournalBody+1-len(rw.body))]...)
+	}
+	return rw.ResponseWriter.Write(p)
+}
+
+func (rw *recordingWriter) Unwrap() http.ResponseWriter { return rw.ResponseWriter }

@@ -1,0 +1,343 @@
+package mockserver
+
+import (
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"net/http"
+	"sort"
+	"time"
+
+	"github.com/linkdesk/linkdesk/pairing"
+)
+
+// phoneTokenBytes is the randomness of a phone token.
+const phoneTokenBytes = 32
+
+func errPhoneUnauthorized() *apiError {
+	return newAPIError(http.StatusUnauthorized, pairing.CodeUnauthorized, "the phone is not signed in; sign in again")
+}
+
+// handlePhoneSignIn answers POST /phone/v1/signin. Wrong passwords count
+// towards the same lock as on the desktop.
+func (s *Server) handlePhoneSignIn(w http.ResponseWriter, r *http.Request) {
+	var req pairing.PhoneSignInRequest
+	if err := decodeJSON(w, r, &req); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	email := normalizeEmail(req.Email)
+	if !validEmail(email) || req.Password == "" || len(req.Password) > maxPasswordLen {
+		s.fail(w, r, badRequest("enter a valid e-mail address and the password"))
+		return
+	}
+	acct, err := s.checkPassword(r.Context(), email, req.Password)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	token, err := randomID(phoneTokenPrefix, phoneTokenBytes)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	now := s.clock.Now()
+	rec := phoneTokenRecord{TokenHash: hashToken(token), Email: acct.Email, CreatedAt: now,
+		ExpiresAt: now.Add(s.cfg.SessionAbsolute)}
+	if err := s.store.CreatePhoneToken(rec); err != nil {
+		s.fail(w, r, fmt.Errorf("storing phone token: %w", err))
+		return
+	}
+	writeJSON(w, http.StatusOK, pairing.PhoneSignIn{PhoneToken: token})
+}
+
+// authPhone checks the phone's bearer token and returns its account's e-mail.
+func (s *Server) authPhone(r *http.Request) (string, error) {
+	token, ok := bearerToken(r)
+	if !ok {
+		return "", errPhoneUnauthorized()
+	}
+	rec, err := s.store.GetPhoneToken(hashToken(token))
+	if errors.Is(err, errNotFound) {
+		return "", errPhoneUnauthorized()
+	}
+	if err != nil {
+		return "", fmt.Errorf("reading phone token: %w", err)
+	}
+	if !s.clock.Now().Before(rec.ExpiresAt) {
+		return "", errPhoneUnauthorized()
+	}
+	if _, err := s.store.GetAccount(rec.Email); err != nil {
+		return "", errPhoneUnauthorized() // the account is gone (reset)
+	}
+	return rec.Email, nil
+}
+
+// phoneDevice is a device as the phone shows it: without the fingerprint.
+func phoneDevice(d pairing.Device) pairing.Device {
+	d.Fingerprint = ""
+	return d
+}
+
+// handlePhoneLink answers GET /phone/v1/link: the device-link screen.
+func (s *Server) handlePhoneLink(w http.ResponseWriter, r *http.Request) {
+	email, err := s.authPhone(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	now := s.clock.Now()
+	logins, err := s.store.ListLogins()
+	if err != nil {
+		s.fail(w, r, fmt.Errorf("listing pending logins: %w", err))
+		return
+	}
+	screen := pairing.LinkScreen{Pending: []pairing.PendingRequest{}, Devices: []pairing.LinkedDevice{}}
+	sort.Slice(logins, func(i, j int) bool { return logins[i].CreatedAt.Before(logins[j].CreatedAt) })
+	for _, l := range logins {
+		if l.Email != email || loginError(l, now) != nil {
+			continue
+		}
+		screen.Pending = append(screen.Pending, pairing.PendingRequest{
+			LoginID: l.ID, Code: l.Code, CodeExpiresAt: l.CodeExpiresAt, Device: phoneDevice(l.Device),
+			IP: l.IP, CreatedAt: l.CreatedAt, Scanned: l.Scanned,
+		})
+	}
+	sessions, err := s.store.ListSessions(email)
+	if err != nil {
+		s.fail(w, r, fmt.Errorf("listing sessions: %w", err))
+		return
+	}
+	sortSessions(sessions)
+	for _, rec := range sessions {
+		if s.active(rec, now) {
+			screen.Devices = append(screen.Devices, pairing.LinkedDevice{SessionID: rec.ID, Name: rec.Device.Name,
+				Platform: rec.Device.Platform, CreatedAt: rec.CreatedAt, LastSeenAt: rec.LastSeenAt})
+		}
+	}
+	writeJSON(w, http.StatusOK, screen)
+}
+
+// handlePhoneScan answers POST /phone/v1/qr/scan: the phone read a QR code.
+// Only the current payload of a pending login of the phone's own account is
+// accepted; nothing is approved yet.
+func (s *Server) handlePhoneScan(w http.ResponseWriter, r *http.Request) {
+	email, err := s.authPhone(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var req pairing.ScanRequest
+	if err := decodeJSON(w, r, &req); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	p, err := pairing.ParseQR(req.Payload)
+	if err != nil {
+		var pe *pairing.Error
+		msg := "this is not a Linkdesk QR code"
+		if errors.As(err, &pe) {
+			msg = pe.Message // names the problem, never the secret
+		}
+		s.fail(w, r, newAPIError(http.StatusBadRequest, pairing.CodeInvalidQR, msg))
+		return
+	}
+	now := s.clock.Now()
+	var rec loginRecord
+	err = s.updateLogin(p.LoginID, func(l loginRecord) (loginRecord, error) {
+		if l.Email != email {
+			return l, errLoginNotFound()
+		}
+		if e := loginError(l, now); e != nil {
+			return l, e
+		}
+		if subtle.ConstantTimeCompare(p.Secret, l.QRSecret) != 1 {
+			return l, newAPIError(http.StatusBadRequest, pairing.CodeInvalidQR,
+				"this QR code is out of date; scan the code the computer shows now")
+		}
+		l.Scanned = true
+		rec = l
+		return l, nil
+	})
+	s.expireIfDue(p.LoginID, now, err)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, pairing.ScanResult{LoginID: rec.ID, Device: phoneDevice(rec.Device), IP: rec.IP, CreatedAt: rec.CreatedAt})
+}
+
+// handlePhoneApprove answers POST /phone/v1/logins/{id}/approve: the desktop
+// gets its token pushed on its login stream at once. The login must have been
+// scanned first, so approval needs the phone in front of that screen.
+func (s *Server) handlePhoneApprove(w http.ResponseWriter, r *http.Request) {
+	email, err := s.authPhone(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	id := r.PathValue("id")
+	now := s.clock.Now()
+	var rec loginRecord
+	err = s.updateLogin(id, func(l loginRecord) (loginRecord, error) {
+		if l.Email != email {
+			return l, errLoginNotFound()
+		}
+		if e := loginError(l, now); e != nil {
+			return l, e
+		}
+		if !l.Scanned {
+			return l, newAPIError(http.StatusConflict, pairing.CodeBadRequest, "scan the QR code on the computer before approving")
+		}
+		l.State = loginApproved
+		rec = l
+		return l, nil
+	})
+	s.expireIfDue(id, now, err)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	grant, err := s.completeLogin(rec)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, pairing.LinkedDevice{SessionID: grant.Session.ID, Name: grant.Session.Device.Name,
+		Platform: grant.Session.Device.Platform, CreatedAt: grant.Session.CreatedAt, LastSeenAt: grant.Session.LastSeenAt})
+}
+
+// handlePhoneDecline answers POST /phone/v1/logins/{id}/decline.
+func (s *Server) handlePhoneDecline(w http.ResponseWriter, r *http.Request) {
+	email, err := s.authPhone(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	id := r.PathValue("id")
+	now := s.clock.Now()
+	err = s.updateLogin(id, func(l loginRecord) (loginRecord, error) {
+		if l.Email != email {
+			return l, errLoginNotFound()
+		}
+		if e := loginError(l, now); e != nil {
+			return l, e
+		}
+		l.State, l.EndedAt = loginDeclined, now
+		return l, nil
+	})
+	s.expireIfDue(id, now, err)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.logins.publish(id, newEvent(pairing.EventDeclined, struct{}{}, true))
+	writeJSON(w, http.StatusNoContent, nil)
+}
+
+// handlePhoneRevoke answers DELETE /phone/v1/devices/{session_id}.
+func (s *Server) handlePhoneRevoke(w http.ResponseWriter, r *http.Request) {
+	email, err := s.authPhone(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	id := r.PathValue("session_id")
+	sessions, err := s.store.ListSessions(email)
+	if err != nil {
+		s.fail(w, r, fmt.Errorf("listing sessions: %w", err))
+		return
+	}
+	now := s.clock.Now()
+	for _, rec := range sessions {
+		if rec.ID == id && s.active(rec, now) && s.endSession(rec.TokenHash, pairing.CodeSessionRevoked) {
+			writeJSON(w, http.StatusNoContent, nil)
+			return
+		}
+	}
+	s.fail(w, r, newAPIError(http.StatusNotFound, pairing.CodeNotFound, "no such linked computer"))
+}
+
+// handlePhonePassword answers POST /phone/v1/password: every desktop is
+// signed out with password_changed, and pending sign-ins (made with the old
+// password) end.
+func (s *Server) handlePhonePassword(w http.ResponseWriter, r *http.Request) {
+	email, err := s.authPhone(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var req pairing.PasswordChange
+	if err := decodeJSON(w, r, &req); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if len(req.New) < minPasswordLen || len(req.New) > maxPasswordLen || req.Old == "" || len(req.Old) > maxPasswordLen {
+		s.fail(w, r, badRequest(fmt.Sprintf("the new password must have %d to %d characters", minPasswordLen, maxPasswordLen)))
+		return
+	}
+	if _, err := s.checkPassword(r.Context(), email, req.Old); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	hash, err := s.hasher.hash(r.Context(), req.New)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	err = s.store.UpdateAccount(email, func(a accountRecord) (accountRecord, error) {
+		a.PasswordHash = hash
+		return a, nil
+	})
+	if err != nil {
+		s.fail(w, r, fmt.Errorf("saving password: %w", err))
+		return
+	}
+	if err := s.endAccountSessions(email, pairing.CodePasswordChanged); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusNoContent, nil)
+}
+
+// endAccountSessions ends every live session and pending login of an account.
+func (s *Server) endAccountSessions(email, reason string) error {
+	s.sessionMu.Lock()
+	defer s.sessionMu.Unlock()
+	sessions, err := s.store.ListSessions(email)
+	if err != nil {
+		return fmt.Errorf("listing sessions: %w", err)
+	}
+	for _, rec := range sessions {
+		s.endSession(rec.TokenHash, reason)
+	}
+	logins, err := s.store.ListLogins()
+	if err != nil {
+		return fmt.Errorf("listing pending logins: %w", err)
+	}
+	now := s.clock.Now()
+	for _, l := range logins {
+		if l.Email == email && l.State == loginPending {
+			s.endLoginNow(l.ID, now)
+		}
+	}
+	return nil
+}
+
+// endLoginNow expires a pending login before its time (the password changed).
+func (s *Server) endLoginNow(id string, now time.Time) {
+	var changed bool
+	err := s.store.UpdateLogin(id, func(l loginRecord) (loginRecord, error) {
+		if l.State != loginPending {
+			return l, errUnchanged
+		}
+		l.State, l.EndedAt, l.ExpiresAt, changed = loginExpired, now, now, true
+		return l, nil
+	})
+	if err != nil && !errors.Is(err, errUnchanged) && !errors.Is(err, errNotFound) {
+		s.log.Error("ending pending login", "login_id", id, "err", err)
+	}
+	if changed {
+		s.logins.publish(id, newEvent(pairing.EventExpired, struct{}{}, true))
+	}
+}

@@ -1,0 +1,54 @@
+package mockserver
+
+import (
+	"net/http"
+
+	"github.com/linkdesk/linkdesk/pairing"
+)
+
+// routes builds the handler: request IDs outermost, then the journal, the
+// fault injector and the access guard around the API routes.
+func (s *Server) routes() http.Handler {
+	mux := http.NewServeMux()
+
+	// Desktop.
+	mux.HandleFunc("POST /v1/logins", s.handleStartLogin)
+	mux.HandleFunc("POST /v1/logins/{id}/code", s.handleSubmitCode)
+	mux.HandleFunc("POST /v1/logins/{id}/code/renew", s.handleRenewCode)
+	mux.HandleFunc("POST /v1/logins/{id}/qr", s.handleRotateQR)
+	mux.HandleFunc("GET /v1/logins/{id}/events", s.handleLoginEvents)
+	mux.HandleFunc("DELETE /v1/logins/{id}", s.handleCancelLogin)
+	mux.HandleFunc("GET /v1/session", s.handleSession)
+	mux.HandleFunc("GET /v1/session/events", s.handleSessionEvents)
+	mux.HandleFunc("DELETE /v1/session", s.handleSignOut)
+
+	// Phone.
+	mux.HandleFunc("POST /phone/v1/signin", s.handlePhoneSignIn)
+	mux.HandleFunc("GET /phone/v1/link", s.handlePhoneLink)
+	mux.HandleFunc("POST /phone/v1/qr/scan", s.handlePhoneScan)
+	mux.HandleFunc("POST /phone/v1/logins/{id}/approve", s.handlePhoneApprove)
+	mux.HandleFunc("POST /phone/v1/logins/{id}/decline", s.handlePhoneDecline)
+	mux.HandleFunc("DELETE /phone/v1/devices/{session_id}", s.handlePhoneRevoke)
+	mux.HandleFunc("POST /phone/v1/password", s.handlePhonePassword)
+	s.phoneWebRoutes(mux)
+
+	// Tester controls.
+	mux.HandleFunc("GET /mock/v1/health", s.handleHealth)
+	mux.HandleFunc("POST /mock/v1/reset", s.handleReset)
+	mux.HandleFunc("GET /mock/v1/accounts", s.handleListAccounts)
+	mux.HandleFunc("POST /mock/v1/accounts", s.handleAddAccount)
+	mux.HandleFunc("GET /mock/v1/faults", s.handleListFaults)
+	mux.HandleFunc("POST /mock/v1/faults", s.handleAddFault)
+	mux.HandleFunc("DELETE /mock/v1/faults", s.handleClearFaults)
+	mux.HandleFunc("GET /mock/v1/requests", s.handleRequests)
+	mux.HandleFunc("DELETE /mock/v1/requests", s.handleClearRequests)
+	mux.HandleFunc("GET /mock/v1/clock", s.handleClock)
+	mux.HandleFunc("POST /mock/v1/clock", s.handleAdvanceClock)
+	mux.HandleFunc("GET /mock/v1/maintenance", s.handleMaintenanceState)
+	mux.HandleFunc("POST /mock/v1/maintenance", s.handleMaintenance)
+
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, r, http.StatusNotFound, pairing.CodeNotFound, "no such endpoint or method")
+	})
+	return withRequestID(s.recordRequests(s.injectFaults(s.guard(mux))))
+}

@@ -1,0 +1,140 @@
+// Scanning a desktop's QR code: a picture (decoded by the server) or the
+// pasted text, then "Is this you?" with Approve and Decline, then the result.
+// The payload holds a secret: it is cleared from the page once used.
+
+import { LocalError } from "./api.js";
+import { el } from "./view.js";
+
+const MAX_PICTURE_BYTES = 4 << 20;
+
+export class ScanFlow {
+  constructor(app) {
+    this.app = app;
+    this.pending = null;    // ScanResult being confirmed
+    this.result = null;     // {approved, name} once answered
+  }
+
+  get scanError() { return document.querySelector("#screen-scan .error"); }
+  get confirmError() { return document.querySelector("#screen-confirm .error"); }
+
+  start() {
+    const file = document.getElementById("scan-file");
+    file.addEventListener("change", () => {
+      const picked = file.files && file.files[0];
+      file.value = "";
+      if (picked) this.fromPicture(picked);
+    });
+    document.getElementById("scan-form").addEventListener("submit", (e) => {
+      e.preventDefault();
+      this.fromText();
+    });
+    document.getElementById("confirm-approve").addEventListener("click", () => this.answer(true));
+    document.getElementById("confirm-decline").addEventListener("click", () => this.answer(false));
+    document.getElementById("result-back").addEventListener("click", () => this.app.show("link"));
+  }
+
+  clear() {
+    this.pending = null;
+    this.result = null;
+    document.getElementById("scan-payload").value = "";
+    this.render();
+  }
+
+  async fromPicture(file) {
+    if (file.size > MAX_PICTURE_BYTES) {
+      this.app.showError(this.scanError, new LocalError("scan.tooLarge"));
+      return;
+    }
+    await this.working(async () => {
+      const { payload } = await this.app.api.decodePicture(file);
+      await this.scan(String(payload || ""));
+    });
+  }
+
+  async fromText() {
+    const box = document.getElementById("scan-payload");
+    const payload = box.value.trim();
+    if (!payload) {
+      this.app.showError(this.scanError, new LocalError("scan.empty"));
+      return;
+    }
+    await this.working(async () => {
+      await this.scan(payload);
+      box.value = "";
+    });
+  }
+
+  async scan(payload) {
+    const res = await this.app.api.scan(payload);
+    this.review(res);
+  }
+
+  /** review shows "Is this you?" for a scanned sign-in request. */
+  review(res) {
+    this.pending = {
+      login_id: String(res.login_id || ""),
+      device: res.device || {},
+      ip: res.ip || "",
+      created_at: res.created_at || "",
+    };
+    this.result = null;
+    this.app.showError(this.confirmError, null);
+    this.render();
+    this.app.show("confirm");
+  }
+
+  async answer(approve) {
+    if (!this.pending) return;
+    const buttons = document.querySelectorAll("#screen-confirm .choice button");
+    buttons.forEach((b) => { b.disabled = true; });
+    try {
+      const id = this.pending.login_id;
+      if (approve) await this.app.api.approve(id); else await this.app.api.decline(id);
+      this.result = { approved: approve, name: this.pending.device.name || "—" };
+      this.pending = null;
+      this.render();
+      this.app.show("result");
+    } catch (err) {
+      this.app.handleError(this.confirmError, err);
+    } finally {
+      buttons.forEach((b) => { b.disabled = false; });
+    }
+  }
+
+  /** working shows progress on the scan screen and reports failures there. */
+  async working(work) {
+    const busy = document.getElementById("scan-busy");
+    const root = document.querySelector("#screen-scan .card");
+    this.app.showError(this.scanError, null);
+    busy.hidden = false;
+    try {
+      await this.app.busy(root, work);
+    } catch (err) {
+      this.app.handleError(this.scanError, err);
+    } finally {
+      busy.hidden = true;
+    }
+  }
+
+  render() {
+    const lang = this.app.lang;
+    const facts = document.getElementById("confirm-facts");
+    if (this.pending) {
+      const p = this.pending;
+      facts.replaceChildren(
+        el("dt", {}, lang.t("confirm.device")), el("dd", { class: "name" }, p.device.name || "—"),
+        el("dt", {}, lang.t("confirm.platform")), el("dd", {}, lang.platform(p.device.platform)),
+        el("dt", {}, lang.t("confirm.ip")), el("dd", { class: "mono" }, p.ip || "—"),
+        el("dt", {}, lang.t("confirm.time")), el("dd", {}, lang.dateTime(p.created_at)));
+    } else {
+      facts.replaceChildren();
+    }
+    const r = this.result;
+    document.getElementById("result-icon").textContent = r ? (r.approved ? "✓" : "✕") : "";
+    document.getElementById("result-icon").className = "result-icon " + (r && r.approved ? "ok" : "no");
+    document.getElementById("result-title").textContent =
+      r ? lang.t(r.approved ? "result.approvedTitle" : "result.declinedTitle") : "";
+    document.getElementById("result-text").textContent =
+      r ? lang.t(r.approved ? "result.approvedText" : "result.declinedText", { name: r.name }) : "";
+  }
+}
