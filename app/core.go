@@ -124,9 +124,14 @@ func (c *Core) State() State {
 // Device returns the identity this Core presents to the server.
 func (c *Core) Device() DeviceIdentity { return c.opts.Device }
 
+// Settings returns the settings the Core remembers choices in (language is
+// the ui's to read and write); nil when it was given none.
+func (c *Core) Settings() *Settings { return c.opts.Settings }
+
 // Subscribe calls fn with a snapshot after every change, in order, from one
-// goroutine of the Core (the ui wraps its work in fyne.Do). fn may call any
-// method of the Core except Close. The returned func stops the calls.
+// goroutine of the Core (the ui wraps its work in fyne.Do). fn is not called
+// with the current state: read State first. fn may call any method of the
+// Core except Close. The returned func stops the calls.
 func (c *Core) Subscribe(fn func(State)) (unsubscribe func()) { return c.notify.subscribe(fn) }
 
 // publishLocked queues the current state for the subscribers. c.mu is held.

@@ -2,9 +2,108 @@ package app
 
 import (
 	"context"
+	"errors"
+	"fmt"
 
 	"github.com/linkdesk/linkdesk/pairing"
 )
+
+// The Core follows two event streams: the pending login's (QR rotations,
+// approval, decline, expiry) while verifying, and the session's (its end)
+// while signed in.
+
+// errLoginStream wraps a pending-login stream that stopped without a reason.
+var errLoginStream = errors.New("the pending login's event stream stopped")
+
+// followLoginLocked follows the pending login's events until it ends. c.mu is held.
+func (c *Core) followLoginLocked(loginID string) {
+	c.stopLoginLocked()
+	ctx, cancel := context.WithCancel(c.life)
+	c.loginStop, c.loginEnd = cancel, nil
+	c.loginGen++
+	gen := c.loginGen
+	c.bg.Add(1)
+	go func() {
+		defer c.bg.Done()
+		for ev := range c.opts.Client.LoginEvents(ctx, loginID) {
+			if c.onLoginEvent(gen, loginID, ev) {
+				return
+			}
+		}
+		if ctx.Err() == nil {
+			c.onLoginEvent(gen, loginID, pairing.LoginEvent{Type: pairing.EventError,
+				Err: &pairing.Error{Code: pairing.CodeStreamEnded, Err: errLoginStream}})
+		}
+	}()
+}
+
+// stopLoginLocked stops following the pending login. c.mu is held.
+func (c *Core) stopLoginLocked() {
+	if c.loginStop != nil {
+		c.loginStop()
+		c.loginStop = nil
+	}
+}
+
+// onLoginEvent handles one event of follower gen of loginID's stream and
+// reports whether the stream is done with.
+func (c *Core) onLoginEvent(gen uint64, loginID string, ev pairing.LoginEvent) (done bool) {
+	if ev.Type == pairing.EventApproved && ev.Grant != nil {
+		// An approval is real even from a replaced follower.
+		c.completeSignIn(loginID, ev.Grant)
+		return true
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if gen != c.loginGen || c.state.Phase != PhaseVerifying || c.state.Login == nil || c.state.Login.LoginID != loginID {
+		return true
+	}
+	var err error
+	switch ev.Type {
+	case pairing.EventQR:
+		if ev.QR != nil {
+			l := *c.state.Login
+			l.QR = *ev.QR
+			c.state.Login = &l
+			c.publishLocked()
+		}
+		return false
+	case pairing.EventDeclined:
+		err = &pairing.Error{Code: pairing.CodeLoginDeclined, Message: "declined on the phone"}
+	case pairing.EventExpired:
+		err = &pairing.Error{Code: pairing.CodeLoginExpired, Message: "the pending login expired"}
+	case pairing.EventError:
+		err = ev.Err
+	default:
+		return false // an event this version does not know: ignore it
+	}
+	if err == nil {
+		err = &pairing.Error{Code: pairing.CodeStreamEnded, Err: fmt.Errorf("%s event: %w", ev.Type, errLoginStream)}
+	}
+	c.stopLoginLocked()
+	if c.op != nil {
+		// A code or renewal is under way; its answer comes first (see applyLoginEndLocked).
+		c.loginEnd = err
+		return true
+	}
+	// When the stream failed but the code still works, the person keeps
+	// verifying and Retry follows the events again.
+	c.loginFailedLocked(err, func(context.Context) { c.resumeLogin(loginID) })
+	c.publishLocked()
+	return true
+}
+
+// resumeLogin follows loginID's events again after a stream failure.
+func (c *Core) resumeLogin(loginID string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.state.Phase != PhaseVerifying || c.state.Login == nil || c.state.Login.LoginID != loginID {
+		return
+	}
+	c.state.Problem = nil
+	c.followLoginLocked(loginID)
+	c.publishLocked()
+}
 
 // followSessionLocked follows the session's events so that an end (signed out
 // from the phone, signed in elsewhere, password or device changed, expired)

@@ -100,8 +100,15 @@ func (c *Core) loadSession(ctx context.Context, email string, keep bool) (Stored
 func (c *Core) completeSignIn(loginID string, g *pairing.Grant) {
 	c.mu.Lock()
 	if c.closed || c.completing || c.state.Phase != PhaseVerifying || c.state.Login == nil || c.state.Login.LoginID != loginID {
+		// Finished already (the approval and the code at once, or a replayed
+		// approval: same session), or cancelled just before: then nobody
+		// wants this session.
+		finished := c.completing || (c.state.Session != nil && c.state.Session.ID == g.Session.ID)
+		if !finished {
+			c.discardSessionInBackground("", pairing.Credentials{Token: g.Token, Fingerprint: c.opts.Device.Fingerprint})
+		}
 		c.mu.Unlock()
-		return // finished already (approval and code at once) or cancelled
+		return
 	}
 	c.completing = true
 	c.stopLoginLocked()
@@ -224,7 +231,7 @@ func (c *Core) rememberAccount(email string, keep bool) error {
 }
 
 // discardSessionInBackground ends an unwanted session on the server and
-// forgets what the keychain holds for email. After Close it does nothing:
+// forgets what the keychain holds for email (if any). After Close it does nothing:
 // a session approved as the app quit may then be restored at the next start.
 // c.mu is held.
 func (c *Core) discardSessionInBackground(email string, creds pairing.Credentials) {
@@ -232,7 +239,7 @@ func (c *Core) discardSessionInBackground(email string, creds pairing.Credential
 		if creds.Token != "" {
 			_ = c.opts.Client.SignOut(ctx, creds) // unreachable: the session expires on its own
 		}
-		if c.opts.Sessions != nil {
+		if email != "" && c.opts.Sessions != nil {
 			_ = c.opts.Sessions.Delete(ctx, c.server, email) // best effort, as above
 		}
 	})

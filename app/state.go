@@ -1,8 +1,3 @@
-// Package app is the UI-free core of the Linkdesk desktop: the sign-in state
-// machine, the session store over the OS keychain, device identity, settings,
-// the error catalogue and the support report. It never imports fyne, so every
-// rule here is tested without a window; the ui package renders State and calls
-// Core's methods.
 package app
 
 import (

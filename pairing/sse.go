@@ -42,7 +42,6 @@ type sseParser struct {
 	data   strings.Builder
 	lastID string
 	retry  time.Duration // from the last valid retry: field, 0 if none
-	lines  int           // complete lines read so far
 }
 
 func newSSEParser(r io.Reader) *sseParser {
@@ -51,10 +50,6 @@ func newSSEParser(r io.Reader) *sseParser {
 
 // Retry returns the reconnection time the server asked for, 0 if none.
 func (p *sseParser) Retry() time.Duration { return p.retry }
-
-// Lines returns how many complete lines were read: a stream that sent at
-// least one was working, whatever ended it.
-func (p *sseParser) Lines() int { return p.lines }
 
 // LastID returns the last event ID buffer, to send as Last-Event-ID.
 func (p *sseParser) LastID() string { return p.lastID }
@@ -154,11 +149,9 @@ func (p *sseParser) readLine() (string, error) {
 		}
 		switch b {
 		case '\n':
-			p.lines++
 			return string(p.line), nil
 		case '\r':
 			p.skipLF = true
-			p.lines++
 			return string(p.line), nil
 		}
 		if len(p.line) >= MaxSSELine {

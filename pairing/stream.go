@@ -64,7 +64,7 @@ type attempt struct {
 	done       bool          // the handler ended the stream or ctx ended
 	permanent  bool          // err will not go away by reconnecting
 	err        *Error        // why the connection ended
-	productive bool          // the server sent at least one complete line
+	productive bool          // the connection worked for a while: it was a drop, not a failed connect
 	retryAfter time.Duration // how long an error answer asked us to wait, 0 if not said
 }
 
@@ -155,14 +155,19 @@ func (c *Client) connect(ctx context.Context, path string, cr Credentials, h str
 	}
 	body := &idleReader{r: resp.Body, timer: idle, idle: c.stream.idle}
 	p := newSSEParser(body)
-	for {
+	opened := time.Now()
+	for events := 0; ; events++ {
 		ev, err := p.Next()
 		*lastID = p.LastID()
 		if p.Retry() > 0 {
 			*retryHint = p.Retry()
 		}
 		if err != nil {
-			return c.streamFailure(ctx, cctx, err, p.Lines() > 0)
+			// A stream that delivered events, or stayed open a good while
+			// (at least until the idle timeout), worked: reconnect at the
+			// base delay. One that keeps ending at once counts as failing.
+			worked := events > 0 || time.Since(opened) >= min(c.stream.idle, c.stream.maxDelay)
+			return c.streamFailure(ctx, cctx, err, worked)
 		}
 		if h.event(ev) {
 			return attempt{done: true}

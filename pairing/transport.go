@@ -366,8 +366,10 @@ func transportError(ctx, rctx context.Context, err error, msg string) *Error {
 	case errors.Is(ctx.Err(), context.Canceled):
 		return &Error{Code: CodeCanceled, Message: "request canceled", Err: context.Canceled}
 	case ctx.Err() != nil || rctx.Err() != nil || errors.Is(err, context.DeadlineExceeded):
-		return &Error{Code: CodeTimeout, Message: "the server did not answer in time",
-			Err: fmt.Errorf("%w: %w", context.DeadlineExceeded, err)}
+		if !errors.Is(err, context.DeadlineExceeded) {
+			err = fmt.Errorf("%w: %w", context.DeadlineExceeded, err)
+		}
+		return &Error{Code: CodeTimeout, Message: "the server did not answer in time", Err: err}
 	}
 	var ne net.Error
 	if errors.As(err, &ne) && ne.Timeout() {

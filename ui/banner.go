@@ -5,7 +5,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -31,17 +30,12 @@ func newBannerView(u *UI) *bannerView {
 	b.memory.Hide()
 	b.box = container.NewVBox(b.memory)
 	if d := u.opts.Demo; d != nil {
-		title := newText(tr("demo.title"))
-		title.TextStyle = fyne.TextStyle{Bold: true}
-		body := newText(tr("demo.body", map[string]any{"Email": d.Email, "Password": d.Password}))
+		body := newText(tr("demo.body", map[string]any{"Email": d.Email, "Password": d.Password, "PhoneURL": d.PhoneURL}))
+		body.Selectable = true // testers copy the address to a real phone's browser
 		b.phone = widget.NewButtonWithIcon(tr("demo.open_phone"), theme.ComputerIcon(), b.openPhone)
 		b.fill = widget.NewButtonWithIcon(tr("demo.fill"), theme.AccountIcon(), b.fillIn)
-		var link fyne.CanvasObject = layout.NewSpacer()
-		if u, err := url.Parse(d.PhoneURL); err == nil {
-			link = widget.NewHyperlink(d.PhoneURL, u)
-		}
 		b.demo = newPanel(theme.ColorNamePrimary, theme.InfoIcon(), container.NewVBox(
-			title, body, container.NewHBox(b.phone, b.fill), link))
+			body, container.NewHBox(b.phone, b.fill)))
 		b.box.Objects = append([]fyne.CanvasObject{b.demo}, b.box.Objects...)
 	}
 	return b
@@ -86,8 +80,8 @@ func (b *bannerView) openPhone() {
 // fillIn types the demo account into the sign-in form.
 func (b *bannerView) fillIn() {
 	if s, ok := b.u.current.(*signInScreen); ok {
-		s.email.SetText(b.u.opts.Demo.Email)
-		s.password.SetText(b.u.opts.Demo.Password)
+		setText(s.email, b.u.opts.Demo.Email)
+		setText(s.password, b.u.opts.Demo.Password)
 		b.u.win.Canvas().Focus(s.submit)
 	}
 }

@@ -239,10 +239,11 @@ func (h *harness) home() *homeScreen {
 func (h *harness) typeSignIn(email, password string) {
 	h.t.Helper()
 	s := h.signIn()
-	s.email.SetText("")
-	test.Type(s.email, email)
-	s.password.SetText("")
-	test.Type(s.password, password)
+	for field, text := range map[*widget.Entry]string{s.email: email, s.password: password} {
+		h.win.Canvas().Focus(field)
+		field.TypedShortcut(&fyne.ShortcutSelectAll{}) // what a person does to retype a field
+		test.Type(field, text)
+	}
 	h.act(func() { s.password.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn}) })
 }
 

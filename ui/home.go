@@ -35,13 +35,9 @@ func newHomeScreen(u *UI, _ app.State) *homeScreen {
 	}
 	h.name, h.email, h.device, h.since, h.server = value(), value(), value(), value(), value()
 	h.name.TextStyle = fyne.TextStyle{Bold: true}
-	key := func(k string) *widget.Label {
-		l := widget.NewLabel(tr(k))
-		l.Importance = widget.LowImportance
-		return l
-	}
+	key := func(k string) *widget.Label { return widget.NewLabel(tr(k)) }
 	details := container.New(layout.NewFormLayout(),
-		key("home.account"), container.NewVBox(h.name, h.email),
+		key("home.account"), container.New(layout.NewCustomPaddedVBoxLayout(0), h.name, h.email),
 		key("home.device"), h.device,
 		key("home.since"), h.since,
 		key("home.server"), h.server,

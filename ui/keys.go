@@ -54,9 +54,7 @@ func (e *codeEntry) TypedShortcut(s fyne.Shortcut) {
 		return // not a code: nothing sensible to insert
 	}
 	if len(digits) == e.length {
-		e.SetText(digits)
-		e.CursorColumn = len(digits)
-		e.Refresh()
+		setText(&e.Entry, digits)
 		return
 	}
 	for _, r := range digits {
@@ -95,4 +93,11 @@ func (b *escButton) TypedKey(k *fyne.KeyEvent) {
 		return
 	}
 	b.Button.TypedKey(k)
+}
+
+// setText replaces an entry's text and drops any selection: fyne 2.7 keeps
+// a selection across SetText, and the next key typed would then be lost.
+func setText(e *widget.Entry, text string) {
+	e.SetText(text)
+	e.TypedKey(&fyne.KeyEvent{Name: fyne.KeyEnd})
 }

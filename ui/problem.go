@@ -35,7 +35,7 @@ func newProblemView(u *UI) *problemView {
 	v.dismiss = widget.NewButtonWithIcon("", theme.CancelIcon(), v.onDismiss)
 	v.dismiss.Importance = widget.LowImportance
 	buttons := container.NewHBox(v.retry, v.copy)
-	text := container.NewBorder(nil, nil, nil, container.NewVBox(v.dismiss), container.NewVBox(v.message, v.action))
+	text := container.NewBorder(nil, nil, nil, container.NewVBox(v.dismiss), container.New(layout.NewCustomPaddedVBoxLayout(0), v.message, v.action))
 	v.box = newPanel(theme.ColorNameError, theme.NewErrorThemedResource(theme.ErrorIcon()),
 		container.NewVBox(text, container.NewHBox(buttons, layout.NewSpacer())))
 	v.box.Hide()

@@ -14,7 +14,7 @@ import (
 
 // qrSide is the size the QR code is drawn at: big enough for a phone camera
 // at arm's length, small enough to leave the instructions in view.
-const qrSide = 232
+const qrSide = 208
 
 // qrView draws the pending login's QR payload and counts down to the next
 // rotation. The code is always dark modules on a white quiet zone, which

@@ -24,6 +24,7 @@ type signInScreen struct {
 	password *widget.Entry
 	keep     *widget.Check
 	submit   *widget.Button
+	cancel   *widget.Button // shown while signing in: retries can take a while
 	activity *widget.Activity
 	busy     bool
 	lastAt   string // the problem last reacted to, so a redraw does not clear the password again
@@ -45,6 +46,8 @@ func newSignInScreen(u *UI, s app.State) *signInScreen {
 	si.submit.Importance = widget.HighImportance
 	si.activity = widget.NewActivity()
 	si.activity.Hide()
+	si.cancel = widget.NewButton(tr("signin.cancel"), func() { go u.core.Cancel() })
+	si.cancel.Hide()
 
 	emailLabel := widget.NewLabel(tr("signin.email"))
 	passwordLabel := widget.NewLabel(tr("signin.password"))
@@ -57,7 +60,7 @@ func newSignInScreen(u *UI, s app.State) *signInScreen {
 		emailLabel, si.email,
 		passwordLabel, si.password,
 		si.keep, keepHelp,
-		container.NewStack(si.submit, container.NewCenter(si.activity)),
+		container.NewBorder(nil, nil, si.activity, si.cancel, si.submit),
 	)
 	return si
 }
@@ -66,15 +69,13 @@ func (si *signInScreen) kind() screenKind           { return kindSignIn }
 func (si *signInScreen) content() fyne.CanvasObject { return si.box }
 func (si *signInScreen) stop()                      {}
 
-// focus starts in the e-mail field, or in the password field when the
-// e-mail is remembered.
+// focus starts in the e-mail field (DESIGN.md); a remembered e-mail is
+// selected, so typing replaces it and Tab keeps it.
 func (si *signInScreen) focus() {
-	c := si.u.win.Canvas()
-	if si.email.Text != "" && si.password.Text == "" && !si.busy {
-		c.Focus(si.password)
-		return
+	si.u.win.Canvas().Focus(si.email)
+	if si.email.Text != "" {
+		si.email.TypedShortcut(&fyne.ShortcutSelectAll{})
 	}
-	c.Focus(si.email)
 }
 
 func (si *signInScreen) update(s app.State) {
@@ -87,20 +88,22 @@ func (si *signInScreen) update(s app.State) {
 		}
 	}
 	if si.busy {
-		si.submit.SetText("")
+		si.submit.SetText(tr("signin.busy"))
 		si.activity.Show()
 		si.activity.Start()
+		si.cancel.Show()
 	} else {
 		si.submit.SetText(tr("signin.submit"))
 		si.activity.Stop()
 		si.activity.Hide()
+		si.cancel.Hide()
 	}
 	if p := s.Problem; p != nil && !si.busy && p.At.String() != si.lastAt {
 		si.lastAt = p.At.String()
 		switch p.Code {
 		case pairing.CodeInvalidCredentials:
 			// wrong password: start the password again, keep the e-mail
-			si.password.SetText("")
+			setText(si.password, "")
 			si.u.win.Canvas().Focus(si.password)
 		case app.CodeEmailRequired:
 			si.u.win.Canvas().Focus(si.email)
@@ -122,7 +125,7 @@ func (si *signInScreen) send() {
 
 // takeInput carries what was typed over a language switch.
 func (si *signInScreen) takeInput(old *signInScreen) {
-	si.email.SetText(old.email.Text)
-	si.password.SetText(old.password.Text)
+	setText(si.email, old.email.Text)
+	setText(si.password, old.password.Text)
 	si.keep.SetChecked(old.keep.Checked)
 }

@@ -3,6 +3,7 @@ package ui
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
@@ -226,5 +227,51 @@ func TestKeepSignedInOffSaysTheTokenLivesInMemory(t *testing.T) {
 	}
 	if !h.u.banner.memory.Visible() || !strings.Contains(h.u.banner.memoText.Text, "signed out when Linkdesk closes") {
 		t.Errorf("memory notice %q (visible %v)", h.u.banner.memoText.Text, h.u.banner.memory.Visible())
+	}
+}
+
+func TestARememberedEmailIsSelectedSoTypingReplacesIt(t *testing.T) {
+	h := newHarness(t, harnessOptions{})
+	h.toHome()
+	h.act(func() { test.Tap(h.home().signOut) })
+	h.waitScreen(kindSignIn)
+
+	// Given the remembered e-mail, the focus is in the e-mail field with it selected;
+	s := h.signIn()
+	if h.win.Canvas().Focused() != s.email || s.email.SelectedText() != mockserver.DemoEmail {
+		t.Fatalf("focus %T, selection %q; want the remembered e-mail selected", h.win.Canvas().Focused(), s.email.SelectedText())
+	}
+	// typing replaces it.
+	test.Type(s.email, "other@linkdesk.test")
+	if s.email.Text != "other@linkdesk.test" {
+		t.Errorf("e-mail field holds %q", s.email.Text)
+	}
+}
+
+func TestASlowSignInCanBeCancelled(t *testing.T) {
+	h := newHarness(t, harnessOptions{})
+	// Given a server that takes its time (real seconds, released by the cancel),
+	if _, err := h.srv.AddFault(mockserver.Fault{Method: "POST", Path: "/v1/logins", Delay: 5 * time.Second}); err != nil {
+		t.Fatal(err)
+	}
+	s := h.signIn()
+	test.Type(s.email, mockserver.DemoEmail)
+	test.Type(s.password, mockserver.DemoPassword)
+	s.password.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+
+	// while it waits, the button says so and a Cancel button is there;
+	h.waitFor("the busy form", func() bool { return s.cancel.Visible() })
+	if s.submit.Text != "Signing in…" || !s.submit.Disabled() || !s.email.Disabled() {
+		t.Errorf("busy form: button %q (disabled %v), e-mail disabled %v", s.submit.Text, s.submit.Disabled(), s.email.Disabled())
+	}
+	// when the person cancels, the form is back at once, as it was.
+	start := time.Now()
+	test.Tap(s.cancel)
+	h.waitFor("the idle form", func() bool { return !s.cancel.Visible() && !s.submit.Disabled() })
+	if d := time.Since(start); d > 3*time.Second {
+		t.Errorf("cancelling took %v", d)
+	}
+	if s.submit.Text != "Sign in" || s.email.Text != mockserver.DemoEmail {
+		t.Errorf("after cancel: button %q, e-mail %q", s.submit.Text, s.email.Text)
 	}
 }

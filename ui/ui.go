@@ -198,7 +198,6 @@ func (u *UI) footer() fyne.CanvasObject {
 	version := widget.NewLabel("Linkdesk " + u.opts.Version)
 	version.Importance = widget.LowImportance
 	label := widget.NewLabel(tr("language.label"))
-	label.Importance = widget.LowImportance
 	wide := container.NewGridWrap(fyne.NewSize(160, sel.MinSize().Height), sel) // room for "System default"
 	return container.NewBorder(widget.NewSeparator(), nil, version, container.NewHBox(label, wide))
 }
@@ -259,7 +258,9 @@ func (u *UI) render(s app.State) {
 	u.current.update(s)
 	u.tray.update(s)
 	u.relayout()
-	if fresh || (prev.Phase != s.Phase && s.Phase == app.PhaseSignedOut) {
+	// back at the form from elsewhere (cancel, session ended): start again;
+	// a failed sign-in moves the focus itself (signInScreen.update)
+	if fresh || (prev.Phase != s.Phase && s.Phase == app.PhaseSignedOut && prev.Phase != app.PhaseSubmitting) {
 		u.current.focus()
 	}
 }

@@ -84,12 +84,12 @@ func newVerifyScreen(u *UI, s app.State) *verifyScreen {
 	v.cancel.Icon = theme.CancelIcon()
 
 	v.box = container.NewVBox(
-		newTitle(tr("verify.title")),
+		// Cancel sits by the title, in view whatever the tab and the window height
+		container.NewBorder(nil, nil, nil, container.NewCenter(v.cancel), newTitle(tr("verify.title"))),
 		v.intro,
 		u.problem.content(),
 		v.tabs,
 		v.help,
-		container.NewHBox(layout.NewSpacer(), v.cancel),
 	)
 	v.start()
 	return v
@@ -192,7 +192,7 @@ func (v *verifyScreen) update(s app.State) {
 		case pairing.CodeInvalidCode, pairing.CodeCodeExpired, pairing.CodeInvalidFormat:
 			// start the code again; the problem panel says why
 			v.sent = ""
-			v.code.SetText("")
+			setText(&v.code.Entry, "")
 			if v.tabs.Selected() == v.codeTab {
 				v.u.win.Canvas().Focus(v.code)
 			}
@@ -231,7 +231,7 @@ func (v *verifyScreen) onTab(t *container.TabItem) {
 
 func (v *verifyScreen) onRenew() {
 	v.sent = ""
-	v.code.SetText("")
+	setText(&v.code.Entry, "")
 	v.u.run(v.u.core.RenewCode)
 	v.u.win.Canvas().Focus(v.code)
 }
@@ -245,7 +245,7 @@ func (v *verifyScreen) onCancel() {
 func (v *verifyScreen) takeInput(old *verifyScreen) {
 	v.sent = old.sent
 	v.code.OnChanged = nil
-	v.code.SetText(old.code.Text)
+	setText(&v.code.Entry, old.code.Text)
 	v.code.OnChanged = v.onCodeChanged
 	v.focus()
 }

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/linkdesk/linkdesk/pairing"
@@ -45,7 +46,7 @@ func (s *Server) guard(next http.Handler) http.Handler {
 				writeAPIError(w, r, e)
 				return
 			}
-		case s.maintenance.Load() && (r.URL.Path == "/v1" || len(r.URL.Path) > 4 && r.URL.Path[:4] == "/v1/"):
+		case s.maintenance.Load() && (r.URL.Path == "/v1" || strings.HasPrefix(r.URL.Path, "/v1/")):
 			w.Header().Set("Retry-After", "5")
 			writeError(w, r, http.StatusServiceUnavailable, pairing.CodeMaintenance,
 				"the service is down for maintenance; try again later")

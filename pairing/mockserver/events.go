@@ -1,7 +1,6 @@
 package mockserver
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"sync"
@@ -22,7 +21,7 @@ type sseEvent struct {
 }
 
 func newEvent(name string, v any, terminal bool) sseEvent {
-	data, err := json.Marshal(v)
+	data, err := marshalJSON(v)
 	if err != nil {
 		// Only server-made values are encoded; fall back to an empty object.
 		data = []byte("{}")

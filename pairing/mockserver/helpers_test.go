@@ -59,9 +59,11 @@ type response struct {
 // hdr is a header to send: name, value.
 type hdr [2]string
 
-func bearer(token string) hdr        { return hdr{"Authorization", "Bearer " + token} }
-func deviceHdr(fp string) hdr        { return hdr{pairing.HeaderDevice, fp} }
-func sessionHdrs(g pairing.Grant) []hdr { return []hdr{bearer(g.Token), deviceHdr(g.Session.Device.Fingerprint)} }
+func bearer(token string) hdr { return hdr{"Authorization", "Bearer " + token} }
+func deviceHdr(fp string) hdr { return hdr{pairing.HeaderDevice, fp} }
+func sessionHdrs(g pairing.Grant) []hdr {
+	return []hdr{bearer(g.Token), deviceHdr(g.Session.Device.Fingerprint)}
+}
 
 func (h *harness) do(method, path string, body any, headers ...hdr) *response {
 	h.t.Helper()

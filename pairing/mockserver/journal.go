@@ -123,6 +123,8 @@ func (s *Server) recordRequests(next http.Handler) http.Handler {
 			}
 			e.DurationMS = time.Since(start).Milliseconds()
 			s.journal.add(*e)
+			s.log.Debug("request", "method", e.Method, "path", e.Path, "status", e.Status,
+				"request_id", e.RequestID, "duration_ms", e.DurationMS, "fault", e.Fault)
 		}()
 		next.ServeHTTP(rw, r.WithContext(context.WithValue(r.Context(), journalKey{}, e)))
 	})

@@ -2,10 +2,10 @@ package mockserver_test
 
 import (
 	"bytes"
-	"encoding/json"
-	"io"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/json"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -80,7 +80,8 @@ func TestNumbersComeFromConfig(t *testing.T) {
 	if len(g.Token) != len("ldk_")+64 || !g.Session.ExpiresAt.Equal(now.Add(time.Hour)) {
 		t.Errorf("token length %d, session expires %v", len(g.Token), g.Session.ExpiresAt)
 	}
-	// Third budget unit is the last one.
+	// The third budget unit is the last one.
+	h.startLogin(laptop)
 	h.startLogin(laptop)
 	e = h.do("POST", "/v1/logins", loginBody(mockserver.DemoEmail, mockserver.DemoPassword, laptop)).
 		apiErr(t, http.StatusTooManyRequests, pairing.CodeTooManyRequests)
@@ -97,15 +98,19 @@ func TestNumbersComeFromConfig(t *testing.T) {
 
 func TestNewRefusesNonsenseNumbers(t *testing.T) {
 	for name, mutate := range map[string]func(*mockserver.Config){
-		"code length 2":          func(c *mockserver.Config) { c.CodeLength = 2 },
-		"zero code lifetime":     func(c *mockserver.Config) { c.CodeLifetime = 0 },
-		"no desktops":            func(c *mockserver.Config) { c.MaxDesktops = 0 },
-		"absolute below idle":    func(c *mockserver.Config) { c.SessionAbsolute = time.Hour },
-		"short token":            func(c *mockserver.Config) { c.TokenBytes = 8 },
-		"lock max below base":    func(c *mockserver.Config) { c.LockMax = time.Second },
-		"argon2 without memory":  func(c *mockserver.Config) { c.Argon2Memory = 1 },
-		"bad seeded account":     func(c *mockserver.Config) { c.Accounts = []mockserver.SeedAccount{{Email: "x", Password: "long-enough"}} },
-		"seeded account twice":   func(c *mockserver.Config) { c.Accounts = []mockserver.SeedAccount{{Email: "DEMO@linkdesk.test", Password: "long-enough"}} },
+		"code length 2":         func(c *mockserver.Config) { c.CodeLength = 2 },
+		"zero code lifetime":    func(c *mockserver.Config) { c.CodeLifetime = 0 },
+		"no desktops":           func(c *mockserver.Config) { c.MaxDesktops = 0 },
+		"absolute below idle":   func(c *mockserver.Config) { c.SessionAbsolute = time.Hour },
+		"short token":           func(c *mockserver.Config) { c.TokenBytes = 8 },
+		"lock max below base":   func(c *mockserver.Config) { c.LockMax = time.Second },
+		"argon2 without memory": func(c *mockserver.Config) { c.Argon2Memory = 1 },
+		"bad seeded account": func(c *mockserver.Config) {
+			c.Accounts = []mockserver.SeedAccount{{Email: "x", Password: "long-enough"}}
+		},
+		"seeded account twice": func(c *mockserver.Config) {
+			c.Accounts = []mockserver.SeedAccount{{Email: "DEMO@linkdesk.test", Password: "long-enough"}}
+		},
 		"state file unreachable": func(c *mockserver.Config) { c.StatePath = t.TempDir() + "/missing/dir/state.db" },
 	} {
 		cfg := mockserver.TestConfig()

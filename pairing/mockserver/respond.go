@@ -30,7 +30,9 @@ type apiError struct {
 	retryAfter   time.Duration // from the server clock's now to retryAt
 }
 
-func (e *apiError) Error() string { return fmt.Sprintf("%s (HTTP %d): %s", e.code, e.status, e.message) }
+func (e *apiError) Error() string {
+	return fmt.Sprintf("%s (HTTP %d): %s", e.code, e.status, e.message)
+}
 
 func newAPIError(status int, code, message string) *apiError {
 	return &apiError{status: status, code: code, message: message}
@@ -93,7 +95,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 		w.WriteHeader(status)
 		return
 	}
-	body, err := json.Marshal(v)
+	body, err := marshalJSON(v)
 	if err != nil {
 		// Only server-made values reach here; a failure is a programming error.
 		h.Set("Content-Type", "application/json")
@@ -105,6 +107,18 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	h.Set("Content-Length", strconv.Itoa(len(body)+1))
 	w.WriteHeader(status)
 	_, _ = w.Write(append(body, '\n')) // a failed write means the client went away
+}
+
+// marshalJSON is json.Marshal without HTML escaping, so a QR payload's "&"
+// reads as itself.
+func marshalJSON(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
 
 // writeError answers the one error shape of the protocol.
