@@ -12,17 +12,39 @@ import (
 	"github.com/linkdesk/linkdesk/ui"
 )
 
-// startDemo runs the mock server inside the app on a free loopback port and
-// prints where its phone simulator is. stop shuts it down.
-func startDemo(stdout io.Writer) (demo *ui.Demo, server string, stop func(), err error) {
-	srv, err := mockserver.New(mockserver.DefaultConfig())
-	if err != nil {
-		return nil, "", nil, fmt.Errorf("starting the demo server: %w", err)
+// demoAddr is where demo mode's mock server listens when it can, so a session
+// kept in the keychain (named by the server's origin) is found again on the
+// next start; when the port is taken, a free one is used for this run only.
+const demoAddr = "127.0.0.1:8470"
+
+// startDemo runs the mock server inside the app on loopback, keeping its
+// accounts and sessions in the config folder so that closing and reopening the
+// app restores the session, and prints where its phone simulator is.
+// persistent is false when that state could not be used (another demo holds
+// it, or the folder is unwritable): this run then starts from scratch.
+func startDemo(stdout, stderr io.Writer) (demo *ui.Demo, server string, persistent bool, stop func(), err error) {
+	cfg := mockserver.DefaultConfig()
+	if dir, derr := demoDir(); derr == nil {
+		cfg.StatePath = filepath.Join(dir, "demo-server.db")
 	}
-	server, err = srv.Start("127.0.0.1:0")
+	srv, err := mockserver.New(cfg)
+	if err != nil && cfg.StatePath != "" {
+		fmt.Fprintf(stderr, "linkdesk: demo state unavailable (%v); starting a fresh demo server\n", err)
+		cfg.StatePath = ""
+		srv, err = mockserver.New(cfg)
+	}
+	if err != nil {
+		return nil, "", false, nil, fmt.Errorf("starting the demo server: %w", err)
+	}
+	persistent = cfg.StatePath != ""
+	server, err = srv.Start(demoAddr)
+	if err != nil {
+		persistent = false
+		server, err = srv.Start("127.0.0.1:0")
+	}
 	if err != nil {
 		_ = srv.Close() // the start error is the one to report
-		return nil, "", nil, fmt.Errorf("starting the demo server: %w", err)
+		return nil, "", false, nil, fmt.Errorf("starting the demo server: %w", err)
 	}
 	demo = &ui.Demo{PhoneURL: srv.PhoneURL(), Email: mockserver.DemoEmail, Password: mockserver.DemoPassword}
 	fmt.Fprintf(stdout, "Linkdesk demo mode: a mock server runs at %s\n", server)
@@ -30,25 +52,35 @@ func startDemo(stdout io.Writer) (demo *ui.Demo, server string, stop func(), err
 	fmt.Fprintf(stdout, "Demo account: %s / %s\n", demo.Email, demo.Password)
 	stop = func() {
 		if err := srv.Close(); err != nil {
-			fmt.Fprintf(os.Stderr, "linkdesk: stopping the demo server: %v\n", err)
+			fmt.Fprintf(stderr, "linkdesk: stopping the demo server: %v\n", err)
 		}
 	}
-	return demo, server, stop, nil
+	return demo, server, persistent, stop, nil
+}
+
+// demoDir is the folder of demo mode's own files, beside the settings.
+func demoDir() (string, error) {
+	p, err := app.DefaultSettingsPath()
+	if err != nil {
+		return "", err
+	}
+	dir := filepath.Dir(p)
+	return dir, os.MkdirAll(dir, 0o700)
 }
 
 // demoSettingsPath keeps demo runs apart from the real settings, so the demo
 // account is never remembered as the person's e-mail.
 func demoSettingsPath() (string, error) {
-	p, err := app.DefaultSettingsPath()
+	dir, err := demoDir()
 	if err != nil {
 		return "", err
 	}
-	return filepath.Join(filepath.Dir(p), "settings-demo.json"), nil
+	return filepath.Join(dir, "settings-demo.json"), nil
 }
 
-// memoryKeyring is the keychain of demo mode: the demo server's port changes
-// every run, so its sessions are worth nothing afterwards and must not pile
-// up in the real keychain.
+// memoryKeyring is the keychain of a demo run whose server state is not kept
+// (a random port or no state file): its sessions are worth nothing afterwards
+// and must not pile up in the real keychain.
 type memoryKeyring struct {
 	mu    sync.Mutex
 	items map[string]string

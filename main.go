@@ -80,12 +80,15 @@ func runWindow(server, caFile, language string, stdout, stderr io.Writer) error 
 	settingsPath := ""
 	if server == "" {
 		var stop func()
+		var persistent bool
 		var err error
-		if demo, server, stop, err = startDemo(stdout); err != nil {
+		if demo, server, persistent, stop, err = startDemo(stdout, stderr); err != nil {
 			return err
 		}
 		defer stop()
-		keyring = newMemoryKeyring() // demo sessions die with the demo server
+		if !persistent {
+			keyring = newMemoryKeyring() // this run's demo sessions die with its server
+		}
 		if settingsPath, err = demoSettingsPath(); err != nil {
 			return err
 		}

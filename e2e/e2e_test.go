@@ -102,10 +102,15 @@ type desktop struct {
 	window string
 }
 
+// startDesktop starts the app against server, or in demo mode when server is "".
 func startDesktop(t *testing.T, bin, server string, env []string) *desktop {
 	t.Helper()
 	d := &desktop{log: &logBuffer{}}
-	d.cmd = exec.Command(filepath.Join(bin, "linkdesk"), "--server", server, "--lang", "en")
+	args := []string{"--lang", "en"}
+	if server != "" { // none: demo mode
+		args = append(args, "--server", server)
+	}
+	d.cmd = exec.Command(filepath.Join(bin, "linkdesk"), args...)
 	d.cmd.Env = env
 	d.cmd.Stdout = d.log
 	d.cmd.Stderr = d.log
@@ -159,6 +164,31 @@ func (d *desktop) keys(t *testing.T, args ...string) {
 	}
 }
 
+// signInByCode types e-mail, Tab, password, Enter, reads the code the phone
+// shows and types it (the field submits itself on the sixth digit). It
+// returns the code.
+func signInByCode(ctx context.Context, t *testing.T, d *desktop, phone *pairing.PhoneClient) string {
+	t.Helper()
+	d.keys(t, "type", "--delay", "40", mockserver.DemoEmail)
+	d.keys(t, "key", "Tab")
+	d.keys(t, "type", "--delay", "40", mockserver.DemoPassword)
+	d.keys(t, "key", "Return")
+
+	// The phone shows a pending request with a code, and the desktop asks for it.
+	d.screen(t, "verify", 30*time.Second)
+	var code string
+	waitFor(t, "a pending request on the phone", 10*time.Second, func() bool {
+		link, err := phone.Link(ctx)
+		if err != nil || len(link.Pending) == 0 {
+			return false
+		}
+		code = link.Pending[0].Code
+		return true
+	})
+	d.keys(t, "type", "--delay", "60", code)
+	return code
+}
+
 func keychainLookup(server, email string) (string, error) {
 	out, err := exec.Command("secret-tool", "lookup", "service", "linkdesk", "username", server+" "+email).Output()
 	return string(out), err
@@ -187,26 +217,8 @@ func TestSignInWithCodeRestoreAndRevokeFromPhone(t *testing.T) {
 	d := startDesktop(t, bin, server, env)
 	d.screen(t, "signin", 30*time.Second)
 
-	// When the person types e-mail, Tab, password, Enter.
-	d.keys(t, "type", "--delay", "40", mockserver.DemoEmail)
-	d.keys(t, "key", "Tab")
-	d.keys(t, "type", "--delay", "40", mockserver.DemoPassword)
-	d.keys(t, "key", "Return")
-
-	// Then the phone shows a pending request with a code, and the desktop asks for it.
-	d.screen(t, "verify", 30*time.Second)
-	var code string
-	waitFor(t, "a pending request on the phone", 10*time.Second, func() bool {
-		link, err := phone.Link(ctx)
-		if err != nil || len(link.Pending) == 0 {
-			return false
-		}
-		code = link.Pending[0].Code
-		return true
-	})
-
-	// When the person types the code (it submits itself on the sixth digit).
-	d.keys(t, "type", "--delay", "60", code)
+	// When the person types e-mail, password and the code from the phone.
+	code := signInByCode(ctx, t, d, phone)
 
 	// Then the home screen is up and the keychain holds the token.
 	d.screen(t, "home", 30*time.Second)
@@ -274,4 +286,63 @@ func TestSignInWithCodeRestoreAndRevokeFromPhone(t *testing.T) {
 	if err != nil {
 		t.Fatal(fmt.Errorf("scanning the app's folders: %w", err))
 	}
+}
+
+// TestDemoModeKeepsTheSessionAcrossRestarts is the quick start as a person
+// lives it: `make run` opens demo mode, they sign in with the demo account and
+// the code from the phone simulator, close the app, open it again and are
+// signed in without typing anything.
+func TestDemoModeKeepsTheSessionAcrossRestarts(t *testing.T) {
+	bin := binDir(t)
+	if os.Getenv("DISPLAY") == "" || os.Getenv("DBUS_SESSION_BUS_ADDRESS") == "" {
+		t.Fatal("needs DISPLAY and a D-Bus session with a Secret Service: run through `make e2e`")
+	}
+	home := t.TempDir()
+	env := append(os.Environ(), "HOME="+home, "XDG_CONFIG_HOME="+filepath.Join(home, ".config"),
+		"XDG_CACHE_HOME="+filepath.Join(home, ".cache"), "LANG=C.UTF-8")
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+
+	// Given demo mode: the app prints its mock server and phone simulator.
+	d := startDesktop(t, bin, "", env)
+	serverRe := regexp.MustCompile(`a mock server runs at (http://\S+)`)
+	var server string
+	waitFor(t, "the demo server's address", 30*time.Second, func() bool {
+		m := serverRe.FindStringSubmatch(d.log.String())
+		if m != nil {
+			server = m[1]
+		}
+		return m != nil
+	})
+	if !strings.Contains(d.log.String(), "Phone simulator: "+server+"/phone") {
+		t.Errorf("demo mode did not print the phone simulator URL:\n%s", d.log.String())
+	}
+	phone, err := pairing.NewPhoneClient(server, pairing.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := phone.SignIn(ctx, mockserver.DemoEmail, mockserver.DemoPassword); err != nil {
+		t.Fatal(err)
+	}
+	d.screen(t, "signin", 30*time.Second)
+
+	// When the person signs in with the code and closes the app.
+	signInByCode(ctx, t, d, phone)
+	d.screen(t, "home", 30*time.Second)
+	waitFor(t, "the keychain entry", 10*time.Second, func() bool {
+		v, err := keychainLookup(server, mockserver.DemoEmail)
+		return err == nil && strings.Contains(v, pairing.TokenPrefix)
+	})
+	d.stop()
+
+	// Then opening it again signs in silently, against the same demo server.
+	d2 := startDesktop(t, bin, "", env)
+	d2.screen(t, "home", 30*time.Second)
+	if strings.Contains(d2.log.String(), "screen=signin") {
+		t.Errorf("second start showed the sign-in screen:\n%s", d2.log.String())
+	}
+	if !strings.Contains(d2.log.String(), "a mock server runs at "+server) {
+		t.Errorf("second start used another demo server than %s:\n%s", server, d2.log.String())
+	}
+	d2.stop()
 }

@@ -8,12 +8,17 @@ target=${1:?usage: package.sh linux|windows|darwin|cross|mockserver}
 version=$(sed -n 's/^ *Version *= *"\(.*\)"/\1/p' FyneApp.toml | head -1)
 build=$(sed -n 's/^ *Build *= *\([0-9]*\)/\1/p' FyneApp.toml | head -1)
 commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
-# Quoted GOFLAGS carry both -X values through `fyne package`'s own go build.
-export GOFLAGS="-buildvcs=false \"-ldflags=-X=main.version=$version -X=main.commit=$commit\""
+# `fyne package` runs its own go build; it collects every -ldflags= entry of
+# GOFLAGS (split on spaces) into that build's -ldflags.
+export GOFLAGS="-buildvcs=false -ldflags=-X=main.version=$version -ldflags=-X=main.commit=$commit"
 mkdir -p dist bin
 
 cp FyneApp.toml bin/FyneApp.toml.orig
 trap 'cp bin/FyneApp.toml.orig FyneApp.toml' EXIT
+
+# A release build carries its server; without LINKDESK_SERVER it runs demo mode.
+meta=()
+[ -n "${LINKDESK_SERVER:-}" ] && meta=(--metadata "Server=$LINKDESK_SERVER")
 
 fyne() {
 	[ -x bin/fyne ] || go build -o bin/fyne fyne.io/tools/cmd/fyne
@@ -22,14 +27,14 @@ fyne() {
 
 case $target in
 linux)
-	fyne package -os linux --release --app-version "$version" --app-build "$build"
+	fyne package -os linux --release "${meta[@]}" --app-version "$version" --app-build "$build"
 	mv -f Linkdesk.tar.xz "dist/linkdesk-$version-linux-amd64.tar.xz"
 	echo "dist/linkdesk-$version-linux-amd64.tar.xz"
 	;;
 windows)
 	command -v x86_64-w64-mingw32-gcc >/dev/null || { echo "package-windows needs x86_64-w64-mingw32-gcc (Debian: gcc-mingw-w64-x86-64)" >&2; exit 1; }
 	GOOS=windows GOARCH=amd64 CGO_ENABLED=1 CC=x86_64-w64-mingw32-gcc \
-		fyne package -os windows --release --app-version "$version" --app-build "$build"
+		fyne package -os windows --release "${meta[@]}" --app-version "$version" --app-build "$build"
 	mv -f Linkdesk.exe "dist/linkdesk-$version-windows-amd64.exe"
 	echo "dist/linkdesk-$version-windows-amd64.exe"
 	;;
@@ -38,7 +43,7 @@ darwin)
 		echo "package-darwin builds the .app on a macOS host (Xcode command line tools); this is $(uname -s). Use 'make cross' with docker or podman, or the release workflow's macOS runner." >&2
 		exit 2
 	fi
-	fyne package -os darwin --release --app-version "$version" --app-build "$build"
+	fyne package -os darwin --release "${meta[@]}" --app-version "$version" --app-build "$build"
 	rm -rf "dist/Linkdesk.app" && mv -f Linkdesk.app dist/
 	echo "dist/Linkdesk.app"
 	;;

@@ -28,7 +28,7 @@ if make -s package-linux; then
 	check "installed .desktop file names Linkdesk" grep -q '^Name=Linkdesk' "$(find "$prefix" -name '*.desktop' | head -1)"
 	check "installed icon present" test -s "$(find "$prefix" -name '*.png' | head -1)"
 	out=$("$exe" version 2>&1)
-	if echo "$out" | grep -q "$version"; then ok "installed binary runs 'version' ($out)"; else bad "installed binary runs 'version': $out"; fi
+	if echo "$out" | grep -q "^linkdesk $version (commit "; then ok "installed binary runs 'version' ($out)"; else bad "installed binary runs 'version': $out"; fi
 else
 	bad "make package-linux"
 fi
@@ -39,8 +39,9 @@ if make -s package-windows; then
 	desc=$(file -b "$exe")
 	if echo "$desc" | grep -q 'PE32+ executable (GUI) x86-64'; then ok "windows exe is PE32+ GUI ($desc)"; else bad "windows exe is PE32+ GUI: $desc"; fi
 	# The version resource is UTF-16; main.version is plain ASCII.
-	if strings -el "$exe" | grep -q "$version" && strings "$exe" | grep -q "main.version=$version\|$version"; then
-		ok "windows exe carries version $version"
+	# The version resource (UTF-16) says version.build; -X stamped the commit in.
+	if strings -el "$exe" | grep -A1 '^ProductVersion$' | grep -q "^$version" && strings "$exe" | grep -qF "$(git rev-parse --short HEAD)"; then
+		ok "windows exe carries version $version and the commit"
 	else
 		bad "windows exe carries version $version"
 	fi
