@@ -25,7 +25,9 @@ if make -s package-linux; then
 	fi
 	exe=$(find "$prefix" -type f -path '*/bin/*' | head -1)
 	check "installed binary present" test -x "$exe"
-	check "installed .desktop file names Linkdesk" grep -q '^Name=Linkdesk' "$(find "$prefix" -name '*.desktop' | head -1)"
+	desktop=$(find "$prefix" -name '*.desktop' | head -1)
+	check "installed .desktop file names Linkdesk" grep -q '^Name=Linkdesk$' "$desktop"
+	check ".desktop file carries FyneApp.toml's [LinuxAndBSD]" sh -c "grep -q '^GenericName=Phone-linked sign-in' '$desktop' && grep -q '^Categories=Network;' '$desktop' && grep -q '^Keywords=.*QR' '$desktop'"
 	check "installed icon present" test -s "$(find "$prefix" -name '*.png' | head -1)"
 	out=$("$exe" version 2>&1)
 	if echo "$out" | grep -q "^linkdesk $version (commit "; then ok "installed binary runs 'version' ($out)"; else bad "installed binary runs 'version': $out"; fi
