@@ -57,9 +57,16 @@ type Credentials struct {
 
 // Client speaks the desktop side of the protocol. It is safe for concurrent use.
 // Every error it returns is an *Error.
+//
+// The server lets only the desktop that started a pending login follow or
+// finish it: the Client remembers the device fingerprint of every login its
+// StartLogin opened and sends it (Linkdesk-Device) with every later call on
+// that login. Calls on a login this Client did not start answer
+// login_not_found.
 type Client struct {
 	t      *transport
 	stream streamConfig
+	logins loginDevices
 }
 
 // NewClient returns a client for the server at baseURL (scheme and host, no
@@ -87,6 +94,7 @@ func (c *Client) StartLogin(ctx context.Context, req LoginRequest) (*PendingLogi
 	if out.LoginID == "" || out.Code.Length <= 0 {
 		return nil, &Error{Code: CodeBadResponse, Message: "pending login without id or code length"}
 	}
+	c.logins.remember(out.LoginID, req.Device.Fingerprint)
 	return &out, nil
 }
 
@@ -98,13 +106,16 @@ func (c *Client) SubmitCode(ctx context.Context, loginID, code string) (*Grant, 
 		return nil, err
 	}
 	var out Grant
-	err = c.t.do(ctx, call{method: http.MethodPost, path: p, body: CodeRequest{Code: code}, out: &out})
+	err = c.t.do(ctx, call{method: http.MethodPost, path: p, body: CodeRequest{Code: code},
+		device: c.logins.fingerprint(loginID), out: &out})
 	if err != nil {
+		c.logins.forgetIfEnded(loginID, err)
 		return nil, err
 	}
 	if err := checkGrant(&out); err != nil {
 		return nil, err
 	}
+	c.logins.forget(loginID)
 	return &out, nil
 }
 
@@ -115,7 +126,9 @@ func (c *Client) RenewCode(ctx context.Context, loginID string) (*CodeInfo, erro
 		return nil, err
 	}
 	var out CodeRenewal
-	if err := c.t.do(ctx, call{method: http.MethodPost, path: p, out: &out}); err != nil {
+	err = c.t.do(ctx, call{method: http.MethodPost, path: p, device: c.logins.fingerprint(loginID), out: &out})
+	if err != nil {
+		c.logins.forgetIfEnded(loginID, err)
 		return nil, err
 	}
 	if out.Code.Length <= 0 {
@@ -131,7 +144,9 @@ func (c *Client) RotateQR(ctx context.Context, loginID string) (*QRInfo, error) 
 		return nil, err
 	}
 	var out QRRotation
-	if err := c.t.do(ctx, call{method: http.MethodPost, path: p, out: &out}); err != nil {
+	err = c.t.do(ctx, call{method: http.MethodPost, path: p, device: c.logins.fingerprint(loginID), out: &out})
+	if err != nil {
+		c.logins.forgetIfEnded(loginID, err)
 		return nil, err
 	}
 	if out.QR.Payload == "" {
@@ -146,7 +161,13 @@ func (c *Client) CancelLogin(ctx context.Context, loginID string) error {
 	if err != nil {
 		return err
 	}
-	return c.t.do(ctx, call{method: http.MethodDelete, path: p})
+	err = c.t.do(ctx, call{method: http.MethodDelete, path: p, device: c.logins.fingerprint(loginID)})
+	if err != nil {
+		c.logins.forgetIfEnded(loginID, err)
+		return err
+	}
+	c.logins.forget(loginID)
+	return nil
 }
 
 // LoginEvents follows GET /v1/logins/{id}/events. The channel delivers events in
@@ -158,8 +179,8 @@ func (c *Client) CancelLogin(ctx context.Context, loginID string) error {
 // cannot lose an approval; a replayed QR payload equal to the last one
 // delivered is not delivered again. An answer of 410 login_expired or 409
 // login_declined when connecting is delivered as EventExpired or
-// EventDeclined; other 4xx answers (such as 404 login_not_found) as one
-// EventError.
+// EventDeclined; other 4xx answers (such as 404 login_not_found, also the
+// answer for a login this Client did not start) as one EventError.
 func (c *Client) LoginEvents(ctx context.Context, loginID string) <-chan LoginEvent {
 	ch := make(chan LoginEvent, 4)
 	p, err := loginPath(loginID, "/events")
@@ -171,9 +192,14 @@ func (c *Client) LoginEvents(ctx context.Context, loginID string) <-chan LoginEv
 		return ch
 	}
 	h := &loginStream{ctx: ctx, ch: ch}
+	// Read now: a login forgotten meanwhile (approved by code) still replays.
+	cr := Credentials{Fingerprint: c.logins.fingerprint(loginID)}
 	go func() {
 		defer close(ch)
-		c.follow(ctx, p, Credentials{}, h)
+		c.follow(ctx, p, cr, h)
+		if h.ended {
+			c.logins.forget(loginID)
+		}
 	}()
 	return ch
 }

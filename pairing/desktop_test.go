@@ -155,22 +155,24 @@ func TestSubmitCode(t *testing.T) {
 func TestSubmitCodeRefusals(t *testing.T) {
 	cases := []struct {
 		name   string
-		given  func(m *mock, p *pairing.PhoneClient, loginID string) // what happened before the code is typed
+		given  func(m *mock, c *pairing.Client, p *pairing.PhoneClient, loginID string) // what happened before the code is typed
 		code   string
 		status int
 		left   int // attempts_left, -1 when not said
 	}{
 		{"invalid_code", nil, pairing.CodeInvalidCode, 400, 4},
-		{"login_not_found", func(m *mock, p *pairing.PhoneClient, id string) {
-			if err := m.client(pairing.Options{}).CancelLogin(m.t.Context(), id); err != nil {
+		{"login_not_found", func(m *mock, c *pairing.Client, p *pairing.PhoneClient, id string) {
+			if err := c.CancelLogin(m.t.Context(), id); err != nil {
 				m.t.Fatal(err)
 			}
 		}, pairing.CodeLoginNotFound, 404, -1},
-		{"code_expired", func(m *mock, p *pairing.PhoneClient, id string) { m.clock.Advance(181 * time.Second) },
-			pairing.CodeCodeExpired, 410, -1},
-		{"login_expired", func(m *mock, p *pairing.PhoneClient, id string) { m.clock.Advance(10*time.Minute + time.Second) },
-			pairing.CodeLoginExpired, 410, -1},
-		{"login_declined", func(m *mock, p *pairing.PhoneClient, id string) {
+		{"code_expired", func(m *mock, _ *pairing.Client, _ *pairing.PhoneClient, _ string) {
+			m.clock.Advance(181 * time.Second)
+		}, pairing.CodeCodeExpired, 410, -1},
+		{"login_expired", func(m *mock, _ *pairing.Client, _ *pairing.PhoneClient, _ string) {
+			m.clock.Advance(10*time.Minute + time.Second)
+		}, pairing.CodeLoginExpired, 410, -1},
+		{"login_declined", func(m *mock, c *pairing.Client, p *pairing.PhoneClient, id string) {
 			if err := p.Decline(m.t.Context(), id); err != nil {
 				m.t.Fatal(err)
 			}
@@ -188,7 +190,7 @@ func TestSubmitCodeRefusals(t *testing.T) {
 			}
 			// Given the situation
 			if tc.given != nil {
-				tc.given(m, p, pl.LoginID)
+				tc.given(m, c, p, pl.LoginID)
 			} else {
 				code = wrongCode(code)
 			}

@@ -7,6 +7,7 @@ type loginStream struct {
 	ctx    context.Context
 	ch     chan<- LoginEvent
 	lastQR string // the payload last delivered, to drop replays
+	ended  bool   // the server said the login is over (approved, declined, expired, gone)
 }
 
 // send delivers ev unless ctx ended first; it reports whether it delivered.
@@ -46,9 +47,11 @@ func (s *loginStream) event(ev sseEvent) bool {
 			s.fail(asPairingError(err))
 			return true
 		}
+		s.ended = true
 		s.send(LoginEvent{Type: EventApproved, Grant: &g})
 		return true
 	case EventDeclined, EventExpired:
+		s.ended = true
 		s.send(LoginEvent{Type: ev.Type})
 		return true
 	}
@@ -56,6 +59,7 @@ func (s *loginStream) event(ev sseEvent) bool {
 }
 
 func (s *loginStream) fail(err *Error) {
+	s.ended = err.Status != 0 && loginEndCode(err.Code)
 	switch err.Code {
 	case CodeLoginExpired:
 		s.send(LoginEvent{Type: EventExpired})

@@ -131,7 +131,8 @@ func TestStateSurvivesKill9(t *testing.T) {
 		t.Fatalf("link screen %+v", link)
 	}
 	var g pairing.Grant
-	if st := p.call(t, "POST", "/v1/logins/"+pl.LoginID+"/code", "", pairing.CodeRequest{Code: link.Pending[0].Code}, &g); st != http.StatusOK {
+	if st := p.call(t, "POST", "/v1/logins/"+pl.LoginID+"/code", "", pairing.CodeRequest{Code: link.Pending[0].Code}, &g,
+		pairing.HeaderDevice, dev.Fingerprint); st != http.StatusOK {
 		t.Fatalf("code: %d", st)
 	}
 	if st := p.call(t, "POST", "/mock/v1/accounts", "", mockserver.SeedAccount{Email: "bora@linkdesk.test", Password: "bora-password"}, nil); st != http.StatusCreated {

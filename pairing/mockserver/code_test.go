@@ -14,13 +14,13 @@ func TestRightCodeIssuesASession(t *testing.T) {
 	h := newHarness(t)
 	now := h.clock.Now()
 	pl := h.startLogin(laptop)
-	s := h.openStream("/v1/logins/" + pl.LoginID + "/events")
+	s := h.openStream("/v1/logins/"+pl.LoginID+"/events", ownerHdr(laptop))
 	code := h.codeOnPhone(h.phone(), pl.LoginID)
 
 	var g pairing.Grant
 	// Pasted with spaces and full-width digits, as a person might.
 	typed := code[:3] + " " + strings.Map(func(r rune) rune { return r - '0' + '０' }, code[3:])
-	h.do("POST", "/v1/logins/"+pl.LoginID+"/code", pairing.CodeRequest{Code: typed}).decode(t, http.StatusOK, &g)
+	h.do("POST", "/v1/logins/"+pl.LoginID+"/code", pairing.CodeRequest{Code: typed}, ownerHdr(laptop)).decode(t, http.StatusOK, &g)
 
 	if !strings.HasPrefix(g.Token, pairing.TokenPrefix) || len(g.Token) != len(pairing.TokenPrefix)+43 {
 		t.Errorf("token has the wrong form (length %d)", len(g.Token))
@@ -37,7 +37,7 @@ func TestRightCodeIssuesASession(t *testing.T) {
 		t.Error("pushed grant differs from the answer")
 	}
 	s.ended(t)
-	h.do("POST", "/v1/logins/"+pl.LoginID+"/code", pairing.CodeRequest{Code: code}).
+	h.do("POST", "/v1/logins/"+pl.LoginID+"/code", pairing.CodeRequest{Code: code}, ownerHdr(laptop)).
 		apiErr(t, http.StatusNotFound, pairing.CodeLoginNotFound)
 	h.do("GET", "/v1/session", nil, sessionHdrs(g)...).decode(t, http.StatusOK, nil)
 }
@@ -49,33 +49,33 @@ func TestWrongCodesDestroyTheLogin(t *testing.T) {
 	pl := h.startLogin(laptop)
 	phone := h.phone()
 	code := h.codeOnPhone(phone, pl.LoginID)
-	s := h.openStream("/v1/logins/" + pl.LoginID + "/events")
+	s := h.openStream("/v1/logins/"+pl.LoginID+"/events", ownerHdr(laptop))
 
 	for left := 4; left >= 0; left-- {
-		e := h.do("POST", "/v1/logins/"+pl.LoginID+"/code", pairing.CodeRequest{Code: wrongCode(code)}).
+		e := h.do("POST", "/v1/logins/"+pl.LoginID+"/code", pairing.CodeRequest{Code: wrongCode(code)}, ownerHdr(laptop)).
 			apiErr(t, http.StatusBadRequest, pairing.CodeInvalidCode)
 		if e.AttemptsLeft == nil || *e.AttemptsLeft != left {
 			t.Fatalf("attempts_left = %v, want %d", e.AttemptsLeft, left)
 		}
 	}
-	h.do("POST", "/v1/logins/"+pl.LoginID+"/code", pairing.CodeRequest{Code: code}).
+	h.do("POST", "/v1/logins/"+pl.LoginID+"/code", pairing.CodeRequest{Code: code}, ownerHdr(laptop)).
 		apiErr(t, http.StatusNotFound, pairing.CodeLoginNotFound)
 	s.expect(t, pairing.EventExpired, nil)
 	if len(h.link(phone).Pending) != 0 {
 		t.Error("the destroyed login is still on the phone")
 	}
-	h.do("POST", "/v1/logins/"+pl.LoginID+"/code/renew", nil).apiErr(t, http.StatusNotFound, pairing.CodeLoginNotFound)
+	h.do("POST", "/v1/logins/"+pl.LoginID+"/code/renew", nil, ownerHdr(laptop)).apiErr(t, http.StatusNotFound, pairing.CodeLoginNotFound)
 }
 
 func TestMalformedCodesAreNotCounted(t *testing.T) {
 	h := newHarness(t)
 	pl := h.startLogin(laptop)
 	for _, c := range []string{"", "12345", "1234567", "12a456", strings.Repeat("1", 100)} {
-		h.do("POST", "/v1/logins/"+pl.LoginID+"/code", pairing.CodeRequest{Code: c}).
+		h.do("POST", "/v1/logins/"+pl.LoginID+"/code", pairing.CodeRequest{Code: c}, ownerHdr(laptop)).
 			apiErr(t, http.StatusBadRequest, pairing.CodeBadRequest)
 	}
 	code := h.codeOnPhone(h.phone(), pl.LoginID)
-	e := h.do("POST", "/v1/logins/"+pl.LoginID+"/code", pairing.CodeRequest{Code: wrongCode(code)}).
+	e := h.do("POST", "/v1/logins/"+pl.LoginID+"/code", pairing.CodeRequest{Code: wrongCode(code)}, ownerHdr(laptop)).
 		apiErr(t, http.StatusBadRequest, pairing.CodeInvalidCode)
 	if *e.AttemptsLeft != 4 {
 		t.Errorf("attempts_left = %d, want 4", *e.AttemptsLeft)
@@ -89,13 +89,13 @@ func TestCodeExpiresAfter180Seconds(t *testing.T) {
 	code := h.codeOnPhone(phone, pl.LoginID)
 
 	h.clock.Advance(180 * time.Second)
-	h.do("POST", "/v1/logins/"+pl.LoginID+"/code", pairing.CodeRequest{Code: code}).
+	h.do("POST", "/v1/logins/"+pl.LoginID+"/code", pairing.CodeRequest{Code: code}, ownerHdr(laptop)).
 		apiErr(t, http.StatusGone, pairing.CodeCodeExpired)
 
 	// A new code has a fresh lifetime; the old one is no longer accepted.
 	var cr pairing.CodeRenewal
 	now := h.clock.Now()
-	h.do("POST", "/v1/logins/"+pl.LoginID+"/code/renew", nil).decode(t, http.StatusOK, &cr)
+	h.do("POST", "/v1/logins/"+pl.LoginID+"/code/renew", nil, ownerHdr(laptop)).decode(t, http.StatusOK, &cr)
 	if cr.Code.Length != 6 || !cr.Code.ExpiresAt.Equal(now.Add(180*time.Second)) {
 		t.Errorf("renewed code info %+v", cr.Code)
 	}
@@ -107,10 +107,10 @@ func TestCodeExpiresAfter180Seconds(t *testing.T) {
 		t.Errorf("the phone shows expiry %v, want %v", shown.CodeExpiresAt, cr.Code.ExpiresAt)
 	}
 	if shown.Code != code {
-		h.do("POST", "/v1/logins/"+pl.LoginID+"/code", pairing.CodeRequest{Code: code}).
+		h.do("POST", "/v1/logins/"+pl.LoginID+"/code", pairing.CodeRequest{Code: code}, ownerHdr(laptop)).
 			apiErr(t, http.StatusBadRequest, pairing.CodeInvalidCode)
 	}
-	h.do("POST", "/v1/logins/"+pl.LoginID+"/code", pairing.CodeRequest{Code: shown.Code}).decode(t, http.StatusOK, nil)
+	h.do("POST", "/v1/logins/"+pl.LoginID+"/code", pairing.CodeRequest{Code: shown.Code}, ownerHdr(laptop)).decode(t, http.StatusOK, nil)
 }
 
 func TestCodeLifetimeNeverOutlivesTheLogin(t *testing.T) {
@@ -118,7 +118,7 @@ func TestCodeLifetimeNeverOutlivesTheLogin(t *testing.T) {
 	pl := h.startLogin(laptop)
 	h.clock.Advance(9 * time.Minute)
 	var cr pairing.CodeRenewal
-	h.do("POST", "/v1/logins/"+pl.LoginID+"/code/renew", nil).decode(t, http.StatusOK, &cr)
+	h.do("POST", "/v1/logins/"+pl.LoginID+"/code/renew", nil, ownerHdr(laptop)).decode(t, http.StatusOK, &cr)
 	if !cr.Code.ExpiresAt.Equal(pl.ExpiresAt) {
 		t.Errorf("code expires %v, after the login %v", cr.Code.ExpiresAt, pl.ExpiresAt)
 	}
@@ -128,7 +128,7 @@ func TestPendingLoginExpiresAfterTenMinutes(t *testing.T) {
 	h := newHarness(t)
 	pl := h.startLogin(laptop)
 	phone := h.phone()
-	s := h.openStream("/v1/logins/" + pl.LoginID + "/events")
+	s := h.openStream("/v1/logins/"+pl.LoginID+"/events", ownerHdr(laptop))
 	s.expect(t, pairing.EventQR, nil)
 
 	h.clock.Advance(10*time.Minute - time.Second)
@@ -140,39 +140,39 @@ func TestPendingLoginExpiresAfterTenMinutes(t *testing.T) {
 	s.expect(t, pairing.EventExpired, nil)
 	s.ended(t)
 	for _, path := range []string{"/code", "/code/renew", "/qr"} {
-		h.do("POST", "/v1/logins/"+pl.LoginID+path, pairing.CodeRequest{Code: "123456"}).
+		h.do("POST", "/v1/logins/"+pl.LoginID+path, pairing.CodeRequest{Code: "123456"}, ownerHdr(laptop)).
 			apiErr(t, http.StatusGone, pairing.CodeLoginExpired)
 	}
 	if len(h.link(phone).Pending) != 0 {
 		t.Error("the expired login is still on the phone")
 	}
 	// A stream opened later hears "expired" at once.
-	late := h.openStream("/v1/logins/" + pl.LoginID + "/events")
+	late := h.openStream("/v1/logins/"+pl.LoginID+"/events", ownerHdr(laptop))
 	late.expect(t, pairing.EventExpired, nil)
 	// After one more lifetime the login is forgotten.
 	h.clock.Advance(10 * time.Minute)
-	h.do("POST", "/v1/logins/"+pl.LoginID+"/code", pairing.CodeRequest{Code: "123456"}).
+	h.do("POST", "/v1/logins/"+pl.LoginID+"/code", pairing.CodeRequest{Code: "123456"}, ownerHdr(laptop)).
 		apiErr(t, http.StatusNotFound, pairing.CodeLoginNotFound)
-	h.do("GET", "/v1/logins/"+pl.LoginID+"/events", nil).apiErr(t, http.StatusNotFound, pairing.CodeLoginNotFound)
+	h.do("GET", "/v1/logins/"+pl.LoginID+"/events", nil, ownerHdr(laptop)).apiErr(t, http.StatusNotFound, pairing.CodeLoginNotFound)
 }
 
 func TestDeclinedLoginAnswersDeclined(t *testing.T) {
 	h := newHarness(t)
 	pl := h.startLogin(laptop)
 	phone := h.phone()
-	s := h.openStream("/v1/logins/" + pl.LoginID + "/events")
+	s := h.openStream("/v1/logins/"+pl.LoginID+"/events", ownerHdr(laptop))
 	code := h.codeOnPhone(phone, pl.LoginID)
 
 	h.do("POST", "/phone/v1/logins/"+pl.LoginID+"/decline", nil, bearer(phone)).decode(t, http.StatusNoContent, nil)
 
 	s.expect(t, pairing.EventDeclined, nil)
 	s.ended(t)
-	h.do("POST", "/v1/logins/"+pl.LoginID+"/code", pairing.CodeRequest{Code: code}).
+	h.do("POST", "/v1/logins/"+pl.LoginID+"/code", pairing.CodeRequest{Code: code}, ownerHdr(laptop)).
 		apiErr(t, http.StatusConflict, pairing.CodeLoginDeclined)
-	h.do("POST", "/v1/logins/"+pl.LoginID+"/code/renew", nil).apiErr(t, http.StatusConflict, pairing.CodeLoginDeclined)
+	h.do("POST", "/v1/logins/"+pl.LoginID+"/code/renew", nil, ownerHdr(laptop)).apiErr(t, http.StatusConflict, pairing.CodeLoginDeclined)
 	h.do("POST", "/phone/v1/logins/"+pl.LoginID+"/approve", nil, bearer(phone)).
 		apiErr(t, http.StatusConflict, pairing.CodeLoginDeclined)
-	late := h.openStream("/v1/logins/" + pl.LoginID + "/events")
+	late := h.openStream("/v1/logins/"+pl.LoginID+"/events", ownerHdr(laptop))
 	late.expect(t, pairing.EventDeclined, nil)
 }
 

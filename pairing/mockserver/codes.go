@@ -25,10 +25,14 @@ func (s *Server) handleSubmitCode(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := r.PathValue("id")
+	device := loginDevice(r)
 	now := s.clock.Now()
 	var rec loginRecord
 	var destroyed bool
 	err = s.updateLogin(id, func(l loginRecord) (loginRecord, error) {
+		if !sameDevice(device, l.Device.Fingerprint) {
+			return l, errLoginNotFound() // not its desktop: not even a wrong try
+		}
 		if e := loginError(l, now); e != nil {
 			return l, e
 		}
@@ -120,7 +124,7 @@ func (s *Server) completeLogin(rec loginRecord) (pairing.Grant, error) {
 		}
 		return pairing.Grant{}, err
 	}
-	s.grants.put(rec.ID, grant, rec.ExpiresAt)
+	s.grants.put(rec.ID, grant, rec.Device.Fingerprint, rec.ExpiresAt)
 	if err := s.store.DeleteLogin(rec.ID); err != nil && !errors.Is(err, errNotFound) {
 		s.log.Error("removing approved login", "login_id", rec.ID, "err", err)
 	}
@@ -132,7 +136,8 @@ func (s *Server) completeLogin(rec loginRecord) (pairing.Grant, error) {
 func (s *Server) handleRenewCode(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	now := s.clock.Now()
-	rec, err := s.getLogin(id)
+	// The owner check comes before the budget, so a stranger cannot spend it.
+	rec, err := s.getOwnLogin(r, id)
 	if err == nil {
 		if e := loginError(rec, now); e != nil {
 			err = e

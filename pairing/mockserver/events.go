@@ -189,30 +189,34 @@ func writeEvent(w http.ResponseWriter, ev sseEvent) error {
 // grantReplay keeps the grant of an approved login in memory until the
 // pending login would have expired, so a desktop whose event stream dropped
 // at the moment of approval still receives its token on reconnecting. It is
-// never written to the store.
+// never written to the store, and only handed to the desktop that started
+// the login.
 type grantReplay struct {
 	mu     sync.Mutex
 	grants map[string]replayedGrant
 }
 
 type replayedGrant struct {
-	grant pairing.Grant
-	until time.Time
+	grant       pairing.Grant
+	fingerprint string // of the desktop that started the login
+	until       time.Time
 }
 
 func newGrantReplay() *grantReplay { return &grantReplay{grants: make(map[string]replayedGrant)} }
 
-func (g *grantReplay) put(loginID string, grant pairing.Grant, until time.Time) {
+func (g *grantReplay) put(loginID string, grant pairing.Grant, fingerprint string, until time.Time) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	g.grants[loginID] = replayedGrant{grant: grant, until: until}
+	g.grants[loginID] = replayedGrant{grant: grant, fingerprint: fingerprint, until: until}
 }
 
-func (g *grantReplay) get(loginID string, now time.Time) (pairing.Grant, bool) {
+// get returns the grant of loginID if device (the caller's Linkdesk-Device
+// header) is the desktop that started it and its time is not up.
+func (g *grantReplay) get(loginID, device string, now time.Time) (pairing.Grant, bool) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	rg, ok := g.grants[loginID]
-	if !ok || !now.Before(rg.until) {
+	if !ok || !now.Before(rg.until) || !sameDevice(device, rg.fingerprint) {
 		return pairing.Grant{}, false
 	}
 	return rg.grant, true

@@ -37,12 +37,12 @@ func TestFaultCountPathPatternAndMethod(t *testing.T) {
 	addFault(t, h, map[string]any{"method": "POST", "path": "/v1/logins/*/code", "status": 500, "count": 2})
 
 	// Another method or path is not hit.
-	h.do("POST", "/v1/logins/"+pl.LoginID+"/code/renew", nil).decode(t, http.StatusOK, nil)
+	h.do("POST", "/v1/logins/"+pl.LoginID+"/code/renew", nil, ownerHdr(laptop)).decode(t, http.StatusOK, nil)
 	for range 2 {
-		h.do("POST", "/v1/logins/"+pl.LoginID+"/code", pairing.CodeRequest{Code: "000000"}).
+		h.do("POST", "/v1/logins/"+pl.LoginID+"/code", pairing.CodeRequest{Code: "000000"}, ownerHdr(laptop)).
 			apiErr(t, http.StatusInternalServerError, pairing.CodeInternal)
 	}
-	h.do("POST", "/v1/logins/"+pl.LoginID+"/code", pairing.CodeRequest{Code: "abc"}).
+	h.do("POST", "/v1/logins/"+pl.LoginID+"/code", pairing.CodeRequest{Code: "abc"}, ownerHdr(laptop)).
 		apiErr(t, http.StatusBadRequest, pairing.CodeBadRequest)
 }
 
@@ -84,6 +84,7 @@ func TestFaultBodyReplacesTheAnswer(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		req.Header.Set(pairing.HeaderDevice, laptop.Fingerprint)
 		resp, err := h.ts.Client().Do(req)
 		if err != nil {
 			t.Fatal(err)

@@ -61,6 +61,10 @@ type hdr [2]string
 
 func bearer(token string) hdr { return hdr{"Authorization", "Bearer " + token} }
 func deviceHdr(fp string) hdr { return hdr{pairing.HeaderDevice, fp} }
+
+// ownerHdr is the Linkdesk-Device header of dev: every call on a pending
+// login needs the one of the desktop that started it.
+func ownerHdr(dev pairing.Device) hdr { return deviceHdr(dev.Fingerprint) }
 func sessionHdrs(g pairing.Grant) []hdr {
 	return []hdr{bearer(g.Token), deviceHdr(g.Session.Device.Fingerprint)}
 }
@@ -190,7 +194,7 @@ func (h *harness) signIn(dev pairing.Device) pairing.Grant {
 	pl := h.startLogin(dev)
 	code := h.codeOnPhone(h.phone(), pl.LoginID)
 	var g pairing.Grant
-	h.do("POST", "/v1/logins/"+pl.LoginID+"/code", pairing.CodeRequest{Code: code}).decode(h.t, http.StatusOK, &g)
+	h.do("POST", "/v1/logins/"+pl.LoginID+"/code", pairing.CodeRequest{Code: code}, ownerHdr(dev)).decode(h.t, http.StatusOK, &g)
 	return g
 }
 

@@ -19,15 +19,15 @@ func TestJournalRedactsEverySecret(t *testing.T) {
 	pl := h.startLogin(laptop)
 	phone := h.phone()
 	code := h.codeOnPhone(phone, pl.LoginID)
-	h.do("POST", "/v1/logins/"+pl.LoginID+"/code", pairing.CodeRequest{Code: wrongCode(code)})
+	h.do("POST", "/v1/logins/"+pl.LoginID+"/code", pairing.CodeRequest{Code: wrongCode(code)}, ownerHdr(laptop))
 	var g pairing.Grant
-	h.do("POST", "/v1/logins/"+pl.LoginID+"/code", pairing.CodeRequest{Code: code}).decode(t, http.StatusOK, &g)
+	h.do("POST", "/v1/logins/"+pl.LoginID+"/code", pairing.CodeRequest{Code: code}, ownerHdr(laptop)).decode(t, http.StatusOK, &g)
 	h.do("GET", "/v1/session", nil, sessionHdrs(g)...)
 
 	qr := h.startLogin(desk)
 	h.do("POST", "/phone/v1/qr/scan", pairing.ScanRequest{Payload: qr.QR.Payload}, bearer(phone))
 	var rot pairing.QRRotation
-	h.do("POST", "/v1/logins/"+qr.LoginID+"/qr", nil).decode(t, http.StatusOK, &rot)
+	h.do("POST", "/v1/logins/"+qr.LoginID+"/qr", nil, ownerHdr(desk)).decode(t, http.StatusOK, &rot)
 	h.do("POST", "/phone/v1/password", pairing.PasswordChange{Old: mockserver.DemoPassword, New: newPassword}, bearer(phone))
 
 	resp := h.do("GET", "/mock/v1/requests", nil)

@@ -12,7 +12,12 @@ import (
 func (s *Server) handleRotateQR(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	now := s.clock.Now()
-	info, err := s.rotateQR(id, now, true)
+	// A login's fingerprint never changes, so checking it first is enough.
+	_, err := s.getOwnLogin(r, id)
+	var info pairing.QRInfo
+	if err == nil {
+		info, err = s.rotateQR(id, now, true)
+	}
 	s.expireIfDue(id, now, err)
 	if err != nil {
 		s.fail(w, r, err)
@@ -51,15 +56,16 @@ func (s *Server) rotateQR(id string, now time.Time, force bool) (pairing.QRInfo,
 // handleLoginEvents answers GET /v1/logins/{id}/events.
 func (s *Server) handleLoginEvents(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
+	device := loginDevice(r)
 	now := s.clock.Now()
 	sub := s.logins.subscribe(id)
-	if grant, ok := s.grants.get(id, now); ok {
+	if grant, ok := s.grants.get(id, device, now); ok {
 		s.serveEvents(w, r, s.logins, sub, newEvent(pairing.EventApproved, grant, true))
 		return
 	}
-	rec, err := s.getLogin(id)
+	rec, err := s.getOwnLogin(r, id)
 	if err != nil {
-		if grant, ok := s.grants.get(id, now); ok { // approved meanwhile
+		if grant, ok := s.grants.get(id, device, now); ok { // approved meanwhile
 			s.serveEvents(w, r, s.logins, sub, newEvent(pairing.EventApproved, grant, true))
 			return
 		}

@@ -172,7 +172,7 @@ func (s *Server) updateLogin(id string, fn func(loginRecord) (loginRecord, error
 // handleCancelLogin answers DELETE /v1/logins/{id}.
 func (s *Server) handleCancelLogin(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
-	rec, err := s.getLogin(id)
+	rec, err := s.getOwnLogin(r, id)
 	if err == nil && rec.State == loginApproved {
 		err = errLoginNotFound()
 	}

@@ -203,7 +203,7 @@ func TestLoginBudgetBlocksForADay(t *testing.T) {
 	}
 	pl := h.startLogin(laptop)
 	for range 4 {
-		h.do("POST", "/v1/logins/"+pl.LoginID+"/code/renew", nil).decode(t, http.StatusOK, nil)
+		h.do("POST", "/v1/logins/"+pl.LoginID+"/code/renew", nil, ownerHdr(laptop)).decode(t, http.StatusOK, nil)
 	}
 	// When one more is asked for,
 	now := h.clock.Now()
@@ -217,7 +217,7 @@ func TestLoginBudgetBlocksForADay(t *testing.T) {
 		t.Errorf("Retry-After = %q, want 86400", resp.header.Get("Retry-After"))
 	}
 	// The block is per account: the renewal of an open login is refused too.
-	e = h.do("POST", "/v1/logins/"+pl.LoginID+"/code/renew", nil).apiErr(t, http.StatusTooManyRequests, pairing.CodeTooManyRequests)
+	e = h.do("POST", "/v1/logins/"+pl.LoginID+"/code/renew", nil, ownerHdr(laptop)).apiErr(t, http.StatusTooManyRequests, pairing.CodeTooManyRequests)
 	if !e.RetryAt.Equal(now.Add(24 * time.Hour)) {
 		t.Errorf("renew retry_at = %v", e.RetryAt)
 	}
@@ -259,14 +259,14 @@ func TestWrongPasswordDoesNotSpendTheBudget(t *testing.T) {
 func TestCancelLogin(t *testing.T) {
 	h := newHarness(t)
 	pl := h.startLogin(laptop)
-	s := h.openStream("/v1/logins/" + pl.LoginID + "/events")
+	s := h.openStream("/v1/logins/"+pl.LoginID+"/events", ownerHdr(laptop))
 	s.expect(t, pairing.EventQR, nil)
 
-	h.do("DELETE", "/v1/logins/"+pl.LoginID, nil).decode(t, http.StatusNoContent, nil)
+	h.do("DELETE", "/v1/logins/"+pl.LoginID, nil, ownerHdr(laptop)).decode(t, http.StatusNoContent, nil)
 
 	s.ended(t)
-	h.do("DELETE", "/v1/logins/"+pl.LoginID, nil).apiErr(t, http.StatusNotFound, pairing.CodeLoginNotFound)
-	h.do("POST", "/v1/logins/"+pl.LoginID+"/code", pairing.CodeRequest{Code: "123456"}).
+	h.do("DELETE", "/v1/logins/"+pl.LoginID, nil, ownerHdr(laptop)).apiErr(t, http.StatusNotFound, pairing.CodeLoginNotFound)
+	h.do("POST", "/v1/logins/"+pl.LoginID+"/code", pairing.CodeRequest{Code: "123456"}, ownerHdr(laptop)).
 		apiErr(t, http.StatusNotFound, pairing.CodeLoginNotFound)
 	if len(h.link(h.phone()).Pending) != 0 {
 		t.Error("the phone still shows the cancelled login")

@@ -70,13 +70,13 @@ func TestNumbersComeFromConfig(t *testing.T) {
 	if len(code) != 8 {
 		t.Errorf("the phone shows %d digits", len(code))
 	}
-	e := h.do("POST", "/v1/logins/"+pl.LoginID+"/code", pairing.CodeRequest{Code: wrongCode(code)}).
+	e := h.do("POST", "/v1/logins/"+pl.LoginID+"/code", pairing.CodeRequest{Code: wrongCode(code)}, ownerHdr(laptop)).
 		apiErr(t, http.StatusBadRequest, pairing.CodeInvalidCode)
 	if *e.AttemptsLeft != 1 {
 		t.Errorf("attempts_left %d, want 1 of 2", *e.AttemptsLeft)
 	}
 	var g pairing.Grant
-	h.do("POST", "/v1/logins/"+pl.LoginID+"/code", pairing.CodeRequest{Code: code}).decode(t, http.StatusOK, &g)
+	h.do("POST", "/v1/logins/"+pl.LoginID+"/code", pairing.CodeRequest{Code: code}, ownerHdr(laptop)).decode(t, http.StatusOK, &g)
 	if len(g.Token) != len("ldk_")+64 || !g.Session.ExpiresAt.Equal(now.Add(time.Hour)) {
 		t.Errorf("token length %d, session expires %v", len(g.Token), g.Session.ExpiresAt)
 	}
@@ -183,11 +183,19 @@ func TestStartServesOverTLSAndClosesStreams(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	stream, err := client.Get(base + "/v1/logins/" + pl.LoginID + "/events")
+	req, err := http.NewRequest("GET", base+"/v1/logins/"+pl.LoginID+"/events", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set(pairing.HeaderDevice, laptop.Fingerprint)
+	stream, err := client.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer stream.Body.Close()
+	if stream.StatusCode != http.StatusOK {
+		t.Fatalf("login stream: %d", stream.StatusCode)
+	}
 	streamEnded := make(chan struct{})
 	go func() {
 		_, _ = io.Copy(io.Discard, stream.Body) // until the server ends it

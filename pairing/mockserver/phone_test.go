@@ -40,7 +40,7 @@ func TestLinkScreenShowsWhoIsAsking(t *testing.T) {
 
 	// A signed-in desktop is listed, without pending entry.
 	var g pairing.Grant
-	h.do("POST", "/v1/logins/"+first.LoginID+"/code", pairing.CodeRequest{Code: p.Code}).decode(t, http.StatusOK, &g)
+	h.do("POST", "/v1/logins/"+first.LoginID+"/code", pairing.CodeRequest{Code: p.Code}, ownerHdr(laptop)).decode(t, http.StatusOK, &g)
 	ls = h.link(phone)
 	if len(ls.Pending) != 1 || len(ls.Devices) != 1 {
 		t.Fatalf("after sign-in: %+v", ls)
@@ -96,7 +96,7 @@ func TestPasswordChange(t *testing.T) {
 	phone := h.phone()
 	g := h.signIn(laptop)
 	pending := h.startLogin(desk)
-	s := h.openStream("/v1/logins/" + pending.LoginID + "/events")
+	s := h.openStream("/v1/logins/"+pending.LoginID+"/events", ownerHdr(desk))
 
 	cases := []struct {
 		name   string

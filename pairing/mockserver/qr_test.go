@@ -13,7 +13,7 @@ func TestQRScanApprovePushesTheToken(t *testing.T) {
 	h := newHarness(t)
 	now := h.clock.Now()
 	pl := h.startLogin(laptop)
-	s := h.openStream("/v1/logins/" + pl.LoginID + "/events")
+	s := h.openStream("/v1/logins/"+pl.LoginID+"/events", ownerHdr(laptop))
 	var first pairing.QRInfo
 	s.expect(t, pairing.EventQR, &first)
 	if first != pl.QR {
@@ -48,7 +48,7 @@ func TestQRScanApprovePushesTheToken(t *testing.T) {
 		t.Errorf("session %+v", si.Session)
 	}
 	// And a stream opened after the approval still hears it (a dropped connection).
-	late := h.openStream("/v1/logins/" + pl.LoginID + "/events")
+	late := h.openStream("/v1/logins/"+pl.LoginID+"/events", ownerHdr(laptop))
 	var again pairing.Grant
 	late.expect(t, pairing.EventApproved, &again)
 	if again != g {
@@ -59,7 +59,7 @@ func TestQRScanApprovePushesTheToken(t *testing.T) {
 func TestQRRotatesEvery30Seconds(t *testing.T) {
 	h := newHarness(t)
 	pl := h.startLogin(laptop)
-	s := h.openStream("/v1/logins/" + pl.LoginID + "/events")
+	s := h.openStream("/v1/logins/"+pl.LoginID+"/events", ownerHdr(laptop))
 	s.expect(t, pairing.EventQR, nil)
 	phone := h.phone()
 
@@ -83,11 +83,11 @@ func TestQRRotatesEvery30Seconds(t *testing.T) {
 func TestQRRotatesOnRequest(t *testing.T) {
 	h := newHarness(t)
 	pl := h.startLogin(laptop)
-	s := h.openStream("/v1/logins/" + pl.LoginID + "/events")
+	s := h.openStream("/v1/logins/"+pl.LoginID+"/events", ownerHdr(laptop))
 	s.expect(t, pairing.EventQR, nil)
 
 	var rot pairing.QRRotation
-	h.do("POST", "/v1/logins/"+pl.LoginID+"/qr", nil).decode(t, http.StatusOK, &rot)
+	h.do("POST", "/v1/logins/"+pl.LoginID+"/qr", nil, ownerHdr(laptop)).decode(t, http.StatusOK, &rot)
 
 	var pushed pairing.QRInfo
 	s.expect(t, pairing.EventQR, &pushed)
@@ -100,7 +100,7 @@ func TestQRRotationStopsWhenTheLoginEnds(t *testing.T) {
 	h := newHarness(t)
 	pl := h.startLogin(laptop)
 	h.clock.Advance(9*time.Minute + 50*time.Second)
-	s := h.openStream("/v1/logins/" + pl.LoginID + "/events")
+	s := h.openStream("/v1/logins/"+pl.LoginID+"/events", ownerHdr(laptop))
 	var q pairing.QRInfo
 	s.expect(t, pairing.EventQR, &q)
 	if !q.ExpiresAt.Equal(pl.ExpiresAt) {
@@ -174,7 +174,7 @@ func TestApproveNeedsAScanOfThisAccount(t *testing.T) {
 func TestHeartbeatsKeepStreamsAlive(t *testing.T) {
 	h := newHarness(t, func(c *mockserver.Config) { c.Heartbeat = 20 * time.Millisecond })
 	pl := h.startLogin(laptop)
-	s := h.openStream("/v1/logins/" + pl.LoginID + "/events")
+	s := h.openStream("/v1/logins/"+pl.LoginID+"/events", ownerHdr(laptop))
 	for range 2 {
 		select {
 		case <-s.beats:

@@ -58,14 +58,17 @@ func badRequest(message string) *apiError {
 type requestIDKey struct{}
 
 // withRequestID gives every request an ID, in its context and in the
-// X-Request-ID header of its answer.
-func withRequestID(next http.Handler) http.Handler {
+// X-Request-ID header of its answer, and dates every answer by clock (not
+// the system clock), so clients that correct their clock by the Date header,
+// like the phone simulator page, follow POST /mock/v1/clock.
+func withRequestID(clock *Clock, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id, err := randomID(requestIDPrefix, 12)
 		if err != nil {
 			id = requestIDPrefix + strconv.FormatInt(time.Now().UnixNano(), 36)
 		}
 		w.Header().Set(pairing.HeaderRequestID, id)
+		w.Header().Set("Date", clock.Now().UTC().Format(http.TimeFormat))
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestIDKey{}, id)))
 	})
 }

@@ -6,7 +6,7 @@ import (
 	"github.com/linkdesk/linkdesk/pairing"
 )
 
-// routes builds the handler: request IDs outermost, then the journal, the
+// routes builds the handler: request IDs and the Date header outermost, then the journal, the
 // fault injector and the access guard around the API routes.
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
@@ -50,5 +50,5 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, http.StatusNotFound, pairing.CodeNotFound, "no such endpoint or method")
 	})
-	return withRequestID(s.recordRequests(s.injectFaults(s.guard(mux))))
+	return withRequestID(s.clock, s.recordRequests(s.injectFaults(s.guard(mux))))
 }
