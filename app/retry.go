@@ -81,13 +81,21 @@ func (p RetryPolicy) backoff(attempt int, err error, now time.Time) (time.Durati
 }
 
 // retryable reports whether err is worth trying again unchanged: network
-// failures, timeouts, 5xx and maintenance, never a 4xx answer.
+// failures, timeouts, 5xx and maintenance, never a 4xx answer, a garbled
+// success or an untrusted certificate (a network error to pairing, but it
+// stays untrusted).
 func retryable(err error) bool {
 	var pe *pairing.Error
 	if !errors.As(err, &pe) {
 		return false
 	}
-	if pe.Status >= 400 && pe.Status < 500 {
+	if pe.Status >= 400 && pe.Status < 500 || codeOf(err) == CodeServerCertificate {
+		return false
+	}
+	// A garbled answer with a success status means the server did the work
+	// (a pending login was created, a code counted): sending it again would
+	// do it twice, so only the person's Retry repeats it.
+	if pe.Code == pairing.CodeBadResponse && pe.Status >= 200 && pe.Status < 300 {
 		return false
 	}
 	return pairing.Temporary(err)

@@ -48,7 +48,7 @@ func newRig(t *testing.T) *rig {
 	r.hs = httptest.NewServer(srv.Handler())
 	r.addr = r.hs.Listener.Addr().String()
 	t.Cleanup(func() {
-		r.hs.Close()
+		r.down()
 		if err := srv.Close(); err != nil {
 			t.Errorf("closing the mock server: %v", err)
 		}
@@ -158,8 +158,11 @@ func (r *rig) maintenance(on bool) {
 	r.admin(http.MethodPost, "/mock/v1/maintenance", map[string]bool{"on": on})
 }
 
-// down stops the server; its address refuses connections until up.
+// down stops the server; its address refuses connections until up. The
+// listener closes first, so a stream that reconnects at once cannot slip in
+// and keep Close waiting; then open streams are cut.
 func (r *rig) down() {
+	_ = r.hs.Listener.Close() // Close below closes it again and ignores the error too
 	r.hs.CloseClientConnections()
 	r.hs.Close()
 }

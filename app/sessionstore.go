@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/zalando/go-keyring"
@@ -82,7 +83,8 @@ type SessionStoreOptions struct {
 // SessionStore keeps at most one session per server and account in the OS
 // keychain, under service "linkdesk" and user "<server origin> <email>".
 // Every call is bounded by a timeout; a call that times out keeps running in
-// the background (keychains cannot be interrupted) but its result is ignored.
+// the background (keychains cannot be interrupted) but its result is ignored,
+// and a Save that lands after its caller gave up is deleted again.
 // Calls reach the keychain one at a time in the order they were made, so a
 // Delete is never overtaken by an earlier, slow Save.
 type SessionStore struct {
@@ -117,7 +119,7 @@ func (s *SessionStore) Load(ctx context.Context, origin, email string) (StoredSe
 		var err error
 		v, err = s.kr.Get(s.service, KeychainUser(origin, email))
 		return err
-	})
+	}, nil)
 	if err != nil {
 		return StoredSession{}, err
 	}
@@ -139,8 +141,11 @@ func (s *SessionStore) Save(ctx context.Context, origin string, ss StoredSession
 	if len(b) > MaxStoredSessionSize {
 		return fmt.Errorf("%d bytes: %w", len(b), ErrTooBig)
 	}
+	user := KeychainUser(origin, ss.Email)
 	return s.run(ctx, "set", func() error {
-		return s.kr.Set(s.service, KeychainUser(origin, ss.Email), string(b))
+		return s.kr.Set(s.service, user, string(b))
+	}, func() error {
+		return s.kr.Delete(s.service, user)
 	})
 }
 
@@ -149,16 +154,29 @@ func (s *SessionStore) Save(ctx context.Context, origin string, ss StoredSession
 func (s *SessionStore) Delete(ctx context.Context, origin, email string) error {
 	err := s.run(ctx, "delete", func() error {
 		return s.kr.Delete(s.service, KeychainUser(origin, email))
-	})
+	}, nil)
 	if errors.Is(err, ErrNotFound) {
 		return nil
 	}
 	return err
 }
 
+// The fate of a keychain call, settled once: its caller got the answer, or
+// gave up on it first.
+const (
+	callRunning int32 = iota
+	callAnswered
+	callAbandoned
+)
+
 // run calls fn with the store's timeout and maps its error. The timeout
-// covers waiting for an earlier call that still holds the keychain.
-func (s *SessionStore) run(ctx context.Context, op string, fn func() error) error {
+// covers waiting for an earlier call that still holds the keychain. A call
+// given up on still runs to its end, since keychains cannot be interrupted;
+// if it then succeeds, undo (when given) takes back what it did, still
+// holding the keychain: its caller was told it failed, so a late Save must
+// not leave a token behind (one of a sign-in cancelled meanwhile, or one
+// the person was told is kept for this run only).
+func (s *SessionStore) run(ctx context.Context, op string, fn, undo func() error) error {
 	t := time.NewTimer(s.timeout)
 	defer t.Stop()
 	select {
@@ -168,17 +186,31 @@ func (s *SessionStore) run(ctx context.Context, op string, fn func() error) erro
 	case <-ctx.Done():
 		return fmt.Errorf("keychain %s: %w", op, ctx.Err())
 	}
-	done := make(chan error, 1) // buffered: a late answer must not block the goroutine
+	var fate atomic.Int32
+	done := make(chan error, 1)
 	go func() {
 		defer func() { <-s.turn }()
-		done <- fn()
+		err := fn()
+		if fate.CompareAndSwap(callRunning, callAnswered) {
+			done <- err
+			return
+		}
+		if err == nil && undo != nil {
+			_ = undo() // best effort: nobody is waiting to hear how it went
+		}
 	}()
 	select {
 	case err := <-done:
 		return mapKeyringError(op, err)
 	case <-t.C:
+		if !fate.CompareAndSwap(callRunning, callAbandoned) {
+			return mapKeyringError(op, <-done) // it answered just in time
+		}
 		return &TimeoutError{Op: op, After: s.timeout}
 	case <-ctx.Done():
+		if !fate.CompareAndSwap(callRunning, callAbandoned) {
+			return mapKeyringError(op, <-done)
+		}
 		return fmt.Errorf("keychain %s: %w", op, ctx.Err())
 	}
 }

@@ -204,12 +204,14 @@ func (c *Core) loginFailedLocked(err error, retry func(context.Context)) {
 // applyLoginEndLocked shows an end of the pending login that its stream
 // reported while a call was under way, unless the call's own answer already
 // ended it (the 5th wrong code both answers and ends the stream; the answer
-// says more). c.mu is held.
+// says more). A stream that only stopped leaves the person verifying, and
+// Retry follows it again, as when it stops with no call under way. c.mu is held.
 func (c *Core) applyLoginEndLocked() {
 	end := c.loginEnd
 	c.loginEnd = nil
-	if end != nil && c.state.Phase == PhaseVerifying && !c.completing {
-		c.loginFailedLocked(end, nil)
+	if end != nil && c.state.Phase == PhaseVerifying && !c.completing && c.state.Login != nil {
+		loginID := c.state.Login.LoginID
+		c.loginFailedLocked(end, func(context.Context) { c.resumeLogin(loginID) })
 	}
 }
 

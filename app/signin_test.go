@@ -187,7 +187,9 @@ func TestKeychainTroubleAtSignIn(t *testing.T) {
 				close(r.kr.hang)
 			}
 			r.kr.setErr(nil)
+			r.kr.mu.Lock() // the late save's undo may be reading it
 			r.kr.hang = nil
+			r.kr.mu.Unlock()
 			c.Retry(context.Background())
 			st = c.State()
 			if st.Storage != StorageKeychain || st.Problem != nil {
