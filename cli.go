@@ -111,10 +111,12 @@ func (e *cliEnv) load(ctx context.Context, stdout io.Writer) (app.StoredSession,
 	return ss, true
 }
 
-// runStatus is `linkdesk status`: account, server, where the token is kept
-// and whether the server still accepts it. Exit 0 only when it does.
-func runStatus(args []string, stdout, stderr io.Writer) int {
-	env, code := openCLI("status", args, stderr)
+// withStoredSession opens the CLI as command name, loads the stored session
+// and runs fn with its credentials, all within cliTimeout. Without a stored
+// session it prints why and exits 1.
+func withStoredSession(name string, args []string, stdout, stderr io.Writer,
+	fn func(ctx context.Context, env *cliEnv, creds pairing.Credentials) int) int {
+	env, code := openCLI(name, args, stderr)
 	if env == nil {
 		return code
 	}
@@ -124,54 +126,54 @@ func runStatus(args []string, stdout, stderr io.Writer) int {
 	if !ok {
 		return 1
 	}
-	fmt.Fprintf(stdout, "%s\n", env.client.BaseURL())
-	ses, err := env.client.Session(ctx, pairing.Credentials{Token: ss.Token, Fingerprint: env.device.Fingerprint})
-	var pe *pairing.Error
-	switch {
-	case err == nil:
-		fmt.Fprintf(stdout, "  ✓ Signed in as %s", ses.Account.Email)
-		if ses.Account.Name != "" {
-			fmt.Fprintf(stdout, " (%s)", ses.Account.Name)
+	return fn(ctx, env, pairing.Credentials{Token: ss.Token, Fingerprint: env.device.Fingerprint})
+}
+
+// runStatus is `linkdesk status`: account, server, where the token is kept
+// and whether the server still accepts it. Exit 0 only when it does.
+func runStatus(args []string, stdout, stderr io.Writer) int {
+	return withStoredSession("status", args, stdout, stderr, func(ctx context.Context, env *cliEnv, creds pairing.Credentials) int {
+		fmt.Fprintf(stdout, "%s\n", env.client.BaseURL())
+		ses, err := env.client.Session(ctx, creds)
+		var pe *pairing.Error
+		switch {
+		case err == nil:
+			fmt.Fprintf(stdout, "  ✓ Signed in as %s", ses.Account.Email)
+			if ses.Account.Name != "" {
+				fmt.Fprintf(stdout, " (%s)", ses.Account.Name)
+			}
+			fmt.Fprintf(stdout, "\n  - This computer: %s, linked since %s\n", ses.Device.Name, ses.CreatedAt.Local().Format("2006-01-02 15:04"))
+		case errors.As(err, &pe) && pairing.IsSessionEnd(pe.Code):
+			fmt.Fprintf(stdout, "  X The stored sign-in of %s is no longer accepted (%s). Open Linkdesk to sign in again.\n", env.email, pe.Code)
+		default:
+			fmt.Fprintf(stdout, "  ! Signed in as %s, but the server could not check the sign-in: %v\n", env.email, err)
 		}
-		fmt.Fprintf(stdout, "\n  - This computer: %s, linked since %s\n", ses.Device.Name, ses.CreatedAt.Local().Format("2006-01-02 15:04"))
-	case errors.As(err, &pe) && pairing.IsSessionEnd(pe.Code):
-		fmt.Fprintf(stdout, "  X The stored sign-in of %s is no longer accepted (%s). Open Linkdesk to sign in again.\n", env.email, pe.Code)
-	default:
-		fmt.Fprintf(stdout, "  ! Signed in as %s, but the server could not check the sign-in: %v\n", env.email, err)
-	}
-	fmt.Fprintf(stdout, "  - Token: in the system keychain (service %q, account %q)\n", app.KeychainService, app.KeychainUser(env.client.BaseURL(), env.email))
-	if err != nil {
-		return 1
-	}
-	return 0
+		fmt.Fprintf(stdout, "  - Token: in the system keychain (service %q, account %q)\n", app.KeychainService, app.KeychainUser(env.client.BaseURL(), env.email))
+		if err != nil {
+			return 1
+		}
+		return 0
+	})
 }
 
 // runLogout is `linkdesk logout`: the server ends the session and the
 // keychain forgets the token, which happens even when the server cannot be
 // reached.
 func runLogout(args []string, stdout, stderr io.Writer) int {
-	env, code := openCLI("logout", args, stderr)
-	if env == nil {
-		return code
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), cliTimeout)
-	defer cancel()
-	ss, ok := env.load(ctx, stdout)
-	if !ok {
-		return 1
-	}
-	origin := env.client.BaseURL()
-	err := env.client.SignOut(ctx, pairing.Credentials{Token: ss.Token, Fingerprint: env.device.Fingerprint})
-	var pe *pairing.Error
-	serverTold := err == nil || (errors.As(err, &pe) && pairing.IsSessionEnd(pe.Code))
-	if err := env.store.Delete(ctx, origin, env.email); err != nil {
-		fmt.Fprintf(stderr, "linkdesk logout: removing the token from the system keychain: %v\n", err)
-		return 1
-	}
-	fmt.Fprintf(stdout, "Signed out %s from %s; the token was removed from the system keychain.\n", env.email, origin)
-	if !serverTold {
-		fmt.Fprintf(stdout, "The server could not be told (%v). You can also remove this computer on the phone app's device-link screen.\n", err)
-		return 1
-	}
-	return 0
+	return withStoredSession("logout", args, stdout, stderr, func(ctx context.Context, env *cliEnv, creds pairing.Credentials) int {
+		origin := env.client.BaseURL()
+		err := env.client.SignOut(ctx, creds)
+		var pe *pairing.Error
+		serverTold := err == nil || (errors.As(err, &pe) && pairing.IsSessionEnd(pe.Code))
+		if err := env.store.Delete(ctx, origin, env.email); err != nil {
+			fmt.Fprintf(stderr, "linkdesk logout: removing the token from the system keychain: %v\n", err)
+			return 1
+		}
+		fmt.Fprintf(stdout, "Signed out %s from %s; the token was removed from the system keychain.\n", env.email, origin)
+		if !serverTold {
+			fmt.Fprintf(stdout, "The server could not be told (%v). You can also remove this computer on the phone app's device-link screen.\n", err)
+			return 1
+		}
+		return 0
+	})
 }

@@ -5,7 +5,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"sync"
 
 	"github.com/linkdesk/linkdesk/app"
 	"github.com/linkdesk/linkdesk/pairing/mockserver"
@@ -76,42 +75,4 @@ func demoSettingsPath() (string, error) {
 		return "", err
 	}
 	return filepath.Join(dir, "settings-demo.json"), nil
-}
-
-// memoryKeyring is the keychain of a demo run whose server state is not kept
-// (a random port or no state file): its sessions are worth nothing afterwards
-// and must not pile up in the real keychain.
-type memoryKeyring struct {
-	mu    sync.Mutex
-	items map[string]string
-}
-
-func newMemoryKeyring() *memoryKeyring { return &memoryKeyring{items: map[string]string{}} }
-
-func (m *memoryKeyring) Get(service, user string) (string, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	v, ok := m.items[service+"\x00"+user]
-	if !ok {
-		return "", app.ErrNotFound
-	}
-	return v, nil
-}
-
-func (m *memoryKeyring) Set(service, user, secret string) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.items[service+"\x00"+user] = secret
-	return nil
-}
-
-func (m *memoryKeyring) Delete(service, user string) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	k := service + "\x00" + user
-	if _, ok := m.items[k]; !ok {
-		return app.ErrNotFound
-	}
-	delete(m.items, k)
-	return nil
 }

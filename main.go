@@ -87,7 +87,8 @@ func runWindow(server, caFile, language string, stdout, stderr io.Writer) error 
 		}
 		defer stop()
 		if !persistent {
-			keyring = newMemoryKeyring() // this run's demo sessions die with its server
+			// This run's demo sessions die with its server: keep them out of the real keychain.
+			keyring = &app.MemoryKeyring{}
 		}
 		if settingsPath, err = demoSettingsPath(); err != nil {
 			return err

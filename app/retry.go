@@ -119,3 +119,15 @@ func (p RetryPolicy) do(ctx context.Context, now func() time.Time, onRetry func(
 		onRetry()
 	}
 }
+
+// withRetries calls fn under c's retry policy, counting its automatic
+// retries, and returns the last try's result.
+func withRetries[T any](ctx context.Context, c *Core, fn func(context.Context) (T, error)) (T, error) {
+	var v T
+	err := c.retry.do(ctx, c.opts.Now, c.countRetry, func(ctx context.Context) error {
+		var err error
+		v, err = fn(ctx)
+		return err
+	})
+	return v, err
+}

@@ -36,10 +36,8 @@ func (c *Core) Restore(ctx context.Context) {
 	var sess *pairing.Session
 	creds := pairing.Credentials{Token: ss.Token, Fingerprint: c.opts.Device.Fingerprint}
 	if err == nil {
-		err = c.retry.do(opCtx, c.opts.Now, c.countRetry, func(ctx context.Context) error {
-			var err error
-			sess, err = c.opts.Client.Session(ctx, creds)
-			return err
+		sess, err = withRetries(opCtx, c, func(ctx context.Context) (*pairing.Session, error) {
+			return c.opts.Client.Session(ctx, creds)
 		})
 	}
 	cancelled := opCtx.Err() != nil

@@ -37,11 +37,8 @@ func (c *Core) SignIn(ctx context.Context, email, password string, keepSignedIn 
 	c.mu.Unlock()
 
 	req := pairing.LoginRequest{Email: email, Password: password, Device: c.opts.Device.Pairing()}
-	var pl *pairing.PendingLogin
-	err := c.retry.do(opCtx, c.opts.Now, c.countRetry, func(ctx context.Context) error {
-		var err error
-		pl, err = c.opts.Client.StartLogin(ctx, req)
-		return err
+	pl, err := withRetries(opCtx, c, func(ctx context.Context) (*pairing.PendingLogin, error) {
+		return c.opts.Client.StartLogin(ctx, req)
 	})
 	cancelled := opCtx.Err() != nil // read before endOpLocked releases the context
 
@@ -115,11 +112,8 @@ func (c *Core) SubmitCode(ctx context.Context, code string) {
 	c.publishLocked()
 	c.mu.Unlock()
 
-	var g *pairing.Grant
-	err = c.retry.do(opCtx, c.opts.Now, c.countRetry, func(ctx context.Context) error {
-		var err error
-		g, err = c.opts.Client.SubmitCode(ctx, loginID, norm)
-		return err
+	g, err := withRetries(opCtx, c, func(ctx context.Context) (*pairing.Grant, error) {
+		return c.opts.Client.SubmitCode(ctx, loginID, norm)
 	})
 	cancelled := opCtx.Err() != nil
 
@@ -159,11 +153,8 @@ func (c *Core) RenewCode(ctx context.Context) {
 	c.publishLocked()
 	c.mu.Unlock()
 
-	var info *pairing.CodeInfo
-	err := c.retry.do(opCtx, c.opts.Now, c.countRetry, func(ctx context.Context) error {
-		var err error
-		info, err = c.opts.Client.RenewCode(ctx, loginID)
-		return err
+	info, err := withRetries(opCtx, c, func(ctx context.Context) (*pairing.CodeInfo, error) {
+		return c.opts.Client.RenewCode(ctx, loginID)
 	})
 	cancelled := opCtx.Err() != nil
 

@@ -101,15 +101,8 @@ func (c *Client) StartLogin(ctx context.Context, req LoginRequest) (*PendingLogi
 // SubmitCode sends the code shown on the phone (POST /v1/logins/{id}/code).
 // The code is sent as given; normalise it with NormalizeCode first.
 func (c *Client) SubmitCode(ctx context.Context, loginID, code string) (*Grant, error) {
-	p, err := loginPath(loginID, "/code")
-	if err != nil {
-		return nil, err
-	}
 	var out Grant
-	err = c.t.do(ctx, call{method: http.MethodPost, path: p, body: CodeRequest{Code: code},
-		device: c.logins.fingerprint(loginID), out: &out})
-	if err != nil {
-		c.logins.forgetIfEnded(loginID, err)
+	if err := c.onLogin(ctx, http.MethodPost, loginID, "/code", CodeRequest{Code: code}, &out); err != nil {
 		return nil, err
 	}
 	if err := checkGrant(&out); err != nil {
@@ -121,14 +114,8 @@ func (c *Client) SubmitCode(ctx context.Context, loginID, code string) (*Grant, 
 
 // RenewCode asks for a new code (POST /v1/logins/{id}/code/renew).
 func (c *Client) RenewCode(ctx context.Context, loginID string) (*CodeInfo, error) {
-	p, err := loginPath(loginID, "/code/renew")
-	if err != nil {
-		return nil, err
-	}
 	var out CodeRenewal
-	err = c.t.do(ctx, call{method: http.MethodPost, path: p, device: c.logins.fingerprint(loginID), out: &out})
-	if err != nil {
-		c.logins.forgetIfEnded(loginID, err)
+	if err := c.onLogin(ctx, http.MethodPost, loginID, "/code/renew", nil, &out); err != nil {
 		return nil, err
 	}
 	if out.Code.Length <= 0 {
@@ -139,14 +126,8 @@ func (c *Client) RenewCode(ctx context.Context, loginID string) (*CodeInfo, erro
 
 // RotateQR asks for a new QR payload now (POST /v1/logins/{id}/qr).
 func (c *Client) RotateQR(ctx context.Context, loginID string) (*QRInfo, error) {
-	p, err := loginPath(loginID, "/qr")
-	if err != nil {
-		return nil, err
-	}
 	var out QRRotation
-	err = c.t.do(ctx, call{method: http.MethodPost, path: p, device: c.logins.fingerprint(loginID), out: &out})
-	if err != nil {
-		c.logins.forgetIfEnded(loginID, err)
+	if err := c.onLogin(ctx, http.MethodPost, loginID, "/qr", nil, &out); err != nil {
 		return nil, err
 	}
 	if out.QR.Payload == "" {
@@ -157,13 +138,7 @@ func (c *Client) RotateQR(ctx context.Context, loginID string) (*QRInfo, error) 
 
 // CancelLogin cancels a pending login (DELETE /v1/logins/{id}).
 func (c *Client) CancelLogin(ctx context.Context, loginID string) error {
-	p, err := loginPath(loginID, "")
-	if err != nil {
-		return err
-	}
-	err = c.t.do(ctx, call{method: http.MethodDelete, path: p, device: c.logins.fingerprint(loginID)})
-	if err != nil {
-		c.logins.forgetIfEnded(loginID, err)
+	if err := c.onLogin(ctx, http.MethodDelete, loginID, "", nil, nil); err != nil {
 		return err
 	}
 	c.logins.forget(loginID)
@@ -262,6 +237,21 @@ func (cr Credentials) check() error {
 		return &Error{Code: CodeBadRequest, Message: "no device fingerprint"}
 	}
 	return nil
+}
+
+// onLogin makes a call on a pending login (/v1/logins/{id}{suffix}) with the
+// device fingerprint it was started with, and forgets the login when the
+// answer says it has ended.
+func (c *Client) onLogin(ctx context.Context, method, loginID, suffix string, body, out any) error {
+	p, err := loginPath(loginID, suffix)
+	if err != nil {
+		return err
+	}
+	err = c.t.do(ctx, call{method: method, path: p, body: body, device: c.logins.fingerprint(loginID), out: out})
+	if err != nil {
+		c.logins.forgetIfEnded(loginID, err)
+	}
+	return err
 }
 
 // loginPath builds /v1/logins/{id}{suffix}, escaping the id.

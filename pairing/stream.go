@@ -39,6 +39,7 @@ func newStreamConfig(opts Options) streamConfig {
 	return sc
 }
 
+// sleepCtx waits d or until ctx ends.
 func sleepCtx(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)
 	defer t.Stop()

@@ -80,7 +80,7 @@ func newHarness(t *testing.T, o harnessOptions) *harness {
 	}
 	h.core = app.New(app.Options{
 		Client:   client,
-		Sessions: app.NewSessionStore(app.SessionStoreOptions{Keyring: newMemKeyring()}),
+		Sessions: app.NewSessionStore(app.SessionStoreOptions{Keyring: &app.MemoryKeyring{}}), // never the real keychain
 		Settings: h.settings,
 		Device:   app.DeviceIdentity{ID: "test-device", Name: "TEST-PC", Platform: pairing.PlatformLinux, Fingerprint: strings.Repeat("ab", 32)},
 		Now:      srv.Clock().Now,
@@ -283,38 +283,6 @@ func (h *harness) problemText() string {
 		return ""
 	}
 	return h.u.problem.message.Text + " " + h.u.problem.action.Text
-}
-
-// memKeyring is an in-memory keychain: ui tests must not touch the real one.
-type memKeyring struct {
-	mu    sync.Mutex
-	items map[string]string
-}
-
-func newMemKeyring() *memKeyring { return &memKeyring{items: map[string]string{}} }
-
-func (m *memKeyring) Get(service, user string) (string, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	v, ok := m.items[service+"|"+user]
-	if !ok {
-		return "", app.ErrNotFound
-	}
-	return v, nil
-}
-
-func (m *memKeyring) Set(service, user, secret string) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.items[service+"|"+user] = secret
-	return nil
-}
-
-func (m *memKeyring) Delete(service, user string) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	delete(m.items, service+"|"+user)
-	return nil
 }
 
 // labelsIn returns the texts of every label under o, in order.

@@ -29,13 +29,9 @@ func (s *Server) handleSubmitCode(w http.ResponseWriter, r *http.Request) {
 	now := s.clock.Now()
 	var rec loginRecord
 	var destroyed bool
-	err = s.updateLogin(id, func(l loginRecord) (loginRecord, error) {
-		if !sameDevice(device, l.Device.Fingerprint) {
-			return l, errLoginNotFound() // not its desktop: not even a wrong try
-		}
-		if e := loginError(l, now); e != nil {
-			return l, e
-		}
+	// Not its desktop: login_not_found, not even a wrong try.
+	mine := func(l loginRecord) bool { return sameDevice(device, l.Device.Fingerprint) }
+	err = s.changeLiveLogin(id, now, mine, func(l loginRecord) (loginRecord, error) {
 		if !now.Before(l.CodeExpiresAt) {
 			return l, newAPIError(http.StatusGone, pairing.CodeCodeExpired, "the code expired; ask for a new one")
 		}
@@ -49,7 +45,6 @@ func (s *Server) handleSubmitCode(w http.ResponseWriter, r *http.Request) {
 		rec = l
 		return l, nil
 	})
-	s.expireIfDue(id, now, err)
 	if err != nil {
 		s.fail(w, r, err)
 		return

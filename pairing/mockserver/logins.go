@@ -169,6 +169,28 @@ func (s *Server) updateLogin(id string, fn func(loginRecord) (loginRecord, error
 	return err
 }
 
+// changeLiveLogin applies change to a login that mine says is the caller's
+// (else login_not_found, as for an unknown one) and that is still pending and
+// in time; one found past its lifetime is expired at once.
+func (s *Server) changeLiveLogin(id string, now time.Time, mine func(loginRecord) bool, change func(loginRecord) (loginRecord, error)) error {
+	err := s.updateLogin(id, func(l loginRecord) (loginRecord, error) {
+		if !mine(l) {
+			return l, errLoginNotFound()
+		}
+		if e := loginError(l, now); e != nil {
+			return l, e
+		}
+		return change(l)
+	})
+	s.expireIfDue(id, now, err)
+	return err
+}
+
+// ownedBy says whether a login is of the account with this e-mail.
+func ownedBy(email string) func(loginRecord) bool {
+	return func(l loginRecord) bool { return l.Email == email }
+}
+
 // handleCancelLogin answers DELETE /v1/logins/{id}.
 func (s *Server) handleCancelLogin(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")

@@ -73,6 +73,19 @@ func (s *Server) authPhone(r *http.Request) (string, error) {
 	return rec.Email, nil
 }
 
+// asPhone serves h to a signed-in phone only, with its account's e-mail;
+// any other caller gets 401.
+func (s *Server) asPhone(h func(w http.ResponseWriter, r *http.Request, email string)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		email, err := s.authPhone(r)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		h(w, r, email)
+	}
+}
+
 // phoneDevice is a device as the phone shows it: without the fingerprint.
 func phoneDevice(d pairing.Device) pairing.Device {
 	d.Fingerprint = ""
@@ -80,12 +93,7 @@ func phoneDevice(d pairing.Device) pairing.Device {
 }
 
 // handlePhoneLink answers GET /phone/v1/link: the device-link screen.
-func (s *Server) handlePhoneLink(w http.ResponseWriter, r *http.Request) {
-	email, err := s.authPhone(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
+func (s *Server) handlePhoneLink(w http.ResponseWriter, r *http.Request, email string) {
 	now := s.clock.Now()
 	logins, err := s.store.ListLogins()
 	if err != nil {
@@ -121,12 +129,7 @@ func (s *Server) handlePhoneLink(w http.ResponseWriter, r *http.Request) {
 // handlePhoneScan answers POST /phone/v1/qr/scan: the phone read a QR code.
 // Only the current payload of a pending login of the phone's own account is
 // accepted; nothing is approved yet.
-func (s *Server) handlePhoneScan(w http.ResponseWriter, r *http.Request) {
-	email, err := s.authPhone(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
+func (s *Server) handlePhoneScan(w http.ResponseWriter, r *http.Request, email string) {
 	var req pairing.ScanRequest
 	if err := decodeJSON(w, r, &req); err != nil {
 		s.fail(w, r, err)
@@ -142,15 +145,8 @@ func (s *Server) handlePhoneScan(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, newAPIError(http.StatusBadRequest, pairing.CodeInvalidQR, msg))
 		return
 	}
-	now := s.clock.Now()
 	var rec loginRecord
-	err = s.updateLogin(p.LoginID, func(l loginRecord) (loginRecord, error) {
-		if l.Email != email {
-			return l, errLoginNotFound()
-		}
-		if e := loginError(l, now); e != nil {
-			return l, e
-		}
+	err = s.changeLiveLogin(p.LoginID, s.clock.Now(), ownedBy(email), func(l loginRecord) (loginRecord, error) {
 		if subtle.ConstantTimeCompare(p.Secret, l.QRSecret) != 1 {
 			return l, newAPIError(http.StatusBadRequest, pairing.CodeInvalidQR,
 				"this QR code is out of date; scan the code the computer shows now")
@@ -159,7 +155,6 @@ func (s *Server) handlePhoneScan(w http.ResponseWriter, r *http.Request) {
 		rec = l
 		return l, nil
 	})
-	s.expireIfDue(p.LoginID, now, err)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -170,22 +165,9 @@ func (s *Server) handlePhoneScan(w http.ResponseWriter, r *http.Request) {
 // handlePhoneApprove answers POST /phone/v1/logins/{id}/approve: the desktop
 // gets its token pushed on its login stream at once. The login must have been
 // scanned first, so approval needs the phone in front of that screen.
-func (s *Server) handlePhoneApprove(w http.ResponseWriter, r *http.Request) {
-	email, err := s.authPhone(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	id := r.PathValue("id")
-	now := s.clock.Now()
+func (s *Server) handlePhoneApprove(w http.ResponseWriter, r *http.Request, email string) {
 	var rec loginRecord
-	err = s.updateLogin(id, func(l loginRecord) (loginRecord, error) {
-		if l.Email != email {
-			return l, errLoginNotFound()
-		}
-		if e := loginError(l, now); e != nil {
-			return l, e
-		}
+	err := s.changeLiveLogin(r.PathValue("id"), s.clock.Now(), ownedBy(email), func(l loginRecord) (loginRecord, error) {
 		if !l.Scanned {
 			return l, newAPIError(http.StatusConflict, pairing.CodeBadRequest, "scan the QR code on the computer before approving")
 		}
@@ -193,7 +175,6 @@ func (s *Server) handlePhoneApprove(w http.ResponseWriter, r *http.Request) {
 		rec = l
 		return l, nil
 	})
-	s.expireIfDue(id, now, err)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -208,25 +189,13 @@ func (s *Server) handlePhoneApprove(w http.ResponseWriter, r *http.Request) {
 }
 
 // handlePhoneDecline answers POST /phone/v1/logins/{id}/decline.
-func (s *Server) handlePhoneDecline(w http.ResponseWriter, r *http.Request) {
-	email, err := s.authPhone(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
+func (s *Server) handlePhoneDecline(w http.ResponseWriter, r *http.Request, email string) {
 	id := r.PathValue("id")
 	now := s.clock.Now()
-	err = s.updateLogin(id, func(l loginRecord) (loginRecord, error) {
-		if l.Email != email {
-			return l, errLoginNotFound()
-		}
-		if e := loginError(l, now); e != nil {
-			return l, e
-		}
+	err := s.changeLiveLogin(id, now, ownedBy(email), func(l loginRecord) (loginRecord, error) {
 		l.State, l.EndedAt = loginDeclined, now
 		return l, nil
 	})
-	s.expireIfDue(id, now, err)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -236,12 +205,7 @@ func (s *Server) handlePhoneDecline(w http.ResponseWriter, r *http.Request) {
 }
 
 // handlePhoneRevoke answers DELETE /phone/v1/devices/{session_id}.
-func (s *Server) handlePhoneRevoke(w http.ResponseWriter, r *http.Request) {
-	email, err := s.authPhone(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
+func (s *Server) handlePhoneRevoke(w http.ResponseWriter, r *http.Request, email string) {
 	id := r.PathValue("session_id")
 	sessions, err := s.store.ListSessions(email)
 	if err != nil {
@@ -261,12 +225,7 @@ func (s *Server) handlePhoneRevoke(w http.ResponseWriter, r *http.Request) {
 // handlePhonePassword answers POST /phone/v1/password: every desktop is
 // signed out with password_changed, and pending sign-ins (made with the old
 // password) end.
-func (s *Server) handlePhonePassword(w http.ResponseWriter, r *http.Request) {
-	email, err := s.authPhone(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
+func (s *Server) handlePhonePassword(w http.ResponseWriter, r *http.Request, email string) {
 	var req pairing.PasswordChange
 	if err := decodeJSON(w, r, &req); err != nil {
 		s.fail(w, r, err)

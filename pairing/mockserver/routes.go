@@ -24,12 +24,12 @@ func (s *Server) routes() http.Handler {
 
 	// Phone.
 	mux.HandleFunc("POST /phone/v1/signin", s.handlePhoneSignIn)
-	mux.HandleFunc("GET /phone/v1/link", s.handlePhoneLink)
-	mux.HandleFunc("POST /phone/v1/qr/scan", s.handlePhoneScan)
-	mux.HandleFunc("POST /phone/v1/logins/{id}/approve", s.handlePhoneApprove)
-	mux.HandleFunc("POST /phone/v1/logins/{id}/decline", s.handlePhoneDecline)
-	mux.HandleFunc("DELETE /phone/v1/devices/{session_id}", s.handlePhoneRevoke)
-	mux.HandleFunc("POST /phone/v1/password", s.handlePhonePassword)
+	mux.HandleFunc("GET /phone/v1/link", s.asPhone(s.handlePhoneLink))
+	mux.HandleFunc("POST /phone/v1/qr/scan", s.asPhone(s.handlePhoneScan))
+	mux.HandleFunc("POST /phone/v1/logins/{id}/approve", s.asPhone(s.handlePhoneApprove))
+	mux.HandleFunc("POST /phone/v1/logins/{id}/decline", s.asPhone(s.handlePhoneDecline))
+	mux.HandleFunc("DELETE /phone/v1/devices/{session_id}", s.asPhone(s.handlePhoneRevoke))
+	mux.HandleFunc("POST /phone/v1/password", s.asPhone(s.handlePhonePassword))
 	s.phoneWebRoutes(mux)
 
 	// Tester controls.
