@@ -8,7 +8,7 @@ export LANG ?= C.UTF-8
 export CGO_ENABLED ?= 1
 
 .PHONY: all deps deps-test deps-package build run mockserver run-mockserver test check unit e2e fuzz clean \
-	package-linux package-windows package-darwin cross mockserver-dist test-packaging
+	package-linux package-windows package-darwin cross mockserver-dist test-packaging bench
 
 all: build
 
@@ -80,6 +80,11 @@ mockserver-dist:
 ## test-packaging: builds every package this host can and checks it (minutes; CI runs it after make test)
 test-packaging: deps-package
 	scripts/test-packaging.sh
+
+## bench: start-up, memory, size, sign-in latency and mock-server load side by side;
+## writes docs/BENCHMARKS.md (~3 min; run it on a quiet machine)
+bench: deps-test
+	bench/run.sh $(ARGS)
 
 clean:
 	rm -rf bin dist

@@ -1,0 +1,233 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/linkdesk/linkdesk/app"
+	"github.com/linkdesk/linkdesk/pairing"
+	"github.com/linkdesk/linkdesk/pairing/mockserver"
+)
+
+// signinResult holds the sign-in latencies, all measured from the moment the
+// person acts (Confirm on the phone, or the last digit typed).
+type signinResult struct {
+	qrPush     durations // approval on the phone → token in the desktop's keychain (app.Core, SSE)
+	qrPoll     durations // the same approvals → token stored by a desktop polling every interval
+	pollEvery  time.Duration
+	pollCounts []int
+	code       durations // code submitted → token in the keychain
+	concurrent int       // desktops waiting at once during the QR wave
+	window     time.Duration
+}
+
+// signinBench is the in-process mock server and its accounts and phones.
+type signinBench struct {
+	srv    *mockserver.Server
+	base   string
+	dir    string
+	phones []*pairing.PhoneClient
+}
+
+const benchPassword = "bench-password-1"
+
+func benchEmail(n int) string { return fmt.Sprintf("desk%03d@bench.test", n) }
+
+// newSigninBench starts the mock server with the default numbers except
+// cheap password hashing (hashing is measured on its own, below) and one
+// account and signed-in phone per desktop.
+func newSigninBench(ctx context.Context, desktops int) (*signinBench, error) {
+	cfg := mockserver.DefaultConfig()
+	cfg.Argon2Memory, cfg.Argon2Time = 64, 1
+	cfg.DemoAccount = false
+	srv, err := mockserver.New(cfg)
+	if err != nil {
+		return nil, err
+	}
+	b := &signinBench{srv: srv}
+	if b.base, err = srv.Start("127.0.0.1:0"); err != nil {
+		return nil, errors.Join(err, srv.Close())
+	}
+	if b.dir, err = os.MkdirTemp("", "linkdesk-bench-desktops-"); err != nil {
+		return nil, errors.Join(err, b.close())
+	}
+	for n := range desktops {
+		if err := srv.AddAccount(benchEmail(n), benchPassword, fmt.Sprintf("Bench %d", n)); err != nil {
+			return nil, errors.Join(err, b.close())
+		}
+		phone, err := pairing.NewPhoneClient(b.base, pairing.Options{})
+		if err != nil {
+			return nil, errors.Join(err, b.close())
+		}
+		if err := phone.SignIn(ctx, benchEmail(n), benchPassword); err != nil {
+			return nil, errors.Join(fmt.Errorf("phone %d: %w", n, err), b.close())
+		}
+		b.phones = append(b.phones, phone)
+	}
+	return b, nil
+}
+
+func (b *signinBench) close() error {
+	if b.dir != "" {
+		_ = os.RemoveAll(b.dir) // temp settings; nothing secret in them
+	}
+	return b.srv.Close()
+}
+
+// qrWave signs in n desktops at once, each with a poller beside it, then has
+// each phone approve at a random moment spread over window (a multiple of
+// the poll interval, so approvals fall at every phase of the poll
+// schedule). Both the pushed and the polled desktop learn of the same
+// approval; both are timed from the moment the phone sends Confirm.
+func (b *signinBench) qrWave(ctx context.Context, n int, interval, window time.Duration, logf func(string, ...any)) (signinResult, error) {
+	res := signinResult{pollEvery: interval, concurrent: n, window: window}
+	type ready struct {
+		d     *desktop
+		login *pairing.PendingLogin
+		poll  chan pollResult
+		perr  chan error
+	}
+	desks := make([]ready, n)
+	pollHC := &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
+	for i := range n {
+		d, err := newDesktop(b.base, b.dir, i)
+		if err != nil {
+			return res, err
+		}
+		defer d.close()
+		login, err := d.signIn(ctx, benchEmail(i), benchPassword)
+		if err != nil {
+			return res, err
+		}
+		d.core.UseMethod(app.MethodQR)
+		p := &poller{hc: pollHC, base: b.base, interval: interval,
+			store: app.NewSessionStore(app.SessionStoreOptions{Keyring: newTimedKeyring()})}
+		r := ready{d: d, login: login, poll: make(chan pollResult, 1), perr: make(chan error, 1)}
+		go func() {
+			pr, err := p.run(ctx, login.LoginID, d.core.Device().Fingerprint, benchEmail(i))
+			if err != nil {
+				r.perr <- err
+				return
+			}
+			r.poll <- pr
+		}()
+		desks[i] = r
+	}
+	logf("QR wave: %d desktops waiting, approvals spread over %s", n, window)
+
+	start := time.Now()
+	type sample struct {
+		push, poll time.Duration
+		polls      int
+		err        error
+	}
+	samples := make([]sample, n)
+	var wg sync.WaitGroup
+	for i, r := range desks {
+		wg.Add(1)
+		at := start.Add(time.Duration(rand.Int64N(int64(window))))
+		go func() {
+			defer wg.Done()
+			time.Sleep(time.Until(at))
+			s := &samples[i]
+			t0, err := b.approve(ctx, i, r.d)
+			if err != nil {
+				s.err = err
+				return
+			}
+			wctx, cancel := context.WithTimeout(ctx, 2*interval+10*time.Second)
+			defer cancel()
+			stored, err := r.d.tokenStored(wctx)
+			if err != nil {
+				s.err = err
+				return
+			}
+			s.push = stored.Sub(t0)
+			select {
+			case pr := <-r.poll:
+				s.poll, s.polls = pr.stored.Sub(t0), pr.polls
+			case err := <-r.perr:
+				s.err = err
+			case <-wctx.Done():
+				s.err = fmt.Errorf("poller: %w", wctx.Err())
+			}
+		}()
+	}
+	wg.Wait()
+	for _, s := range samples {
+		if s.err != nil {
+			return res, s.err
+		}
+		res.qrPush = append(res.qrPush, s.push)
+		res.qrPoll = append(res.qrPoll, s.poll)
+		res.pollCounts = append(res.pollCounts, s.polls)
+	}
+	return res, nil
+}
+
+// approve scans the QR code the desktop shows now and confirms on the
+// phone; it returns when Confirm was sent. A payload that rotated between
+// reading and scanning is read again.
+func (b *signinBench) approve(ctx context.Context, i int, d *desktop) (time.Time, error) {
+	phone := b.phones[i]
+	for try := 0; ; try++ {
+		st := d.core.State()
+		if st.Login == nil {
+			return time.Time{}, fmt.Errorf("desktop %d is not verifying (phase %s, %s)", i, st.Phase, problemCode(st.Problem))
+		}
+		_, err := phone.Scan(ctx, st.Login.QR.Payload)
+		var pe *pairing.Error
+		if err != nil && errors.As(err, &pe) && pe.Code == pairing.CodeInvalidQR && try < 3 {
+			time.Sleep(20 * time.Millisecond) // the rotation is on its way to the desktop
+			continue
+		}
+		if err != nil {
+			return time.Time{}, fmt.Errorf("phone %d scan: %w", i, err)
+		}
+		t0 := time.Now()
+		if err := phone.Approve(ctx, st.Login.LoginID); err != nil {
+			return time.Time{}, fmt.Errorf("phone %d approve: %w", i, err)
+		}
+		return t0, nil
+	}
+}
+
+// codeRuns signs in n times, one desktop at a time, with the code read on
+// the phone; each is timed from SubmitCode to the token in the keychain.
+func (b *signinBench) codeRuns(ctx context.Context, n int) (durations, error) {
+	var out durations
+	for i := range n {
+		acct := i % len(b.phones)
+		d, err := newDesktop(b.base, b.dir, 1000+i)
+		if err != nil {
+			return nil, err
+		}
+		login, err := d.signIn(ctx, benchEmail(acct), benchPassword)
+		if err != nil {
+			d.close()
+			return nil, err
+		}
+		code, err := b.phones[acct].CodeFor(ctx, login.LoginID)
+		if err != nil {
+			d.close()
+			return nil, fmt.Errorf("reading the code on phone %d: %w", acct, err)
+		}
+		t0 := time.Now()
+		d.core.SubmitCode(ctx, code)
+		wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		stored, err := d.tokenStored(wctx)
+		cancel()
+		d.close()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, stored.Sub(t0))
+	}
+	return out, nil
+}

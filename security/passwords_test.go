@@ -1,0 +1,164 @@
+package security
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/linkdesk/linkdesk/pairing"
+	"github.com/linkdesk/linkdesk/pairing/mockserver"
+)
+
+// Someone guesses the password. The server's rules: 5 wrong passwords in a
+// row lock the account for 5 min, doubling with each lock up to 24 h; a
+// success resets the count. The lock sequence itself is pairing/mockserver
+// TestWrongPasswordsLockTheAccountWithDoublingLocks; here it is attacked:
+// in parallel, through both sign-in doors, and over a week of server clock.
+
+func TestParallelPasswordGuessesCannotSlipPastTheLock(t *testing.T) {
+	r := newRig(t)
+	email, _ := r.account("parallel")
+	c := r.client()
+	const guessers = 20
+
+	// Given 20 wrong passwords sent at the same moment,
+	start := make(chan struct{})
+	codes := make([]string, guessers)
+	var wg sync.WaitGroup
+	for i := range guessers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			_, err := c.StartLogin(context.Background(), pairing.LoginRequest{Email: email,
+				Password: "guess-" + string(rune('a'+i)) + "-x", Device: device(i)})
+			codes[i] = errCode(err)
+		}()
+	}
+	close(start)
+	wg.Wait()
+
+	// then only four are answered "wrong password" and every other one
+	// "locked": no more than five were checked against the hash.
+	count := map[string]int{}
+	for _, c := range codes {
+		count[c]++
+	}
+	if count[pairing.CodeInvalidCredentials] != 4 || count[pairing.CodeAccountLocked] != guessers-4 {
+		t.Fatalf("answers %v, want 4 invalid_credentials and %d account_locked", count, guessers-4)
+	}
+}
+
+func TestPhoneAndDesktopShareOneLock(t *testing.T) {
+	r := newRig(t)
+	ctx := context.Background()
+	email, password := r.account("doors")
+	c := r.client()
+	phone, err := pairing.NewPhoneClient(r.hs.URL, pairing.Options{Now: r.clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Given three wrong passwords on the desktop and one on the phone,
+	for range 3 {
+		if _, err := c.StartLogin(ctx, pairing.LoginRequest{Email: email, Password: "wrong-pass", Device: device(1)}); errCode(err) != pairing.CodeInvalidCredentials {
+			t.Fatalf("desktop guess: %v", err)
+		}
+	}
+	err = phone.SignIn(ctx, email, "wrong-pass")
+	var pe *pairing.Error
+	if !errors.As(err, &pe) || pe.AttemptsLeft == nil || *pe.AttemptsLeft != 1 {
+		t.Fatalf("phone guess after three on the desktop: %v, want 1 try left", err)
+	}
+	// when the fifth comes through the phone, the desktop is locked too, even
+	// with the right password,
+	if err := phone.SignIn(ctx, email, "wrong-pass"); errCode(err) != pairing.CodeAccountLocked {
+		t.Fatalf("fifth guess: %v, want account_locked", err)
+	}
+	if _, err := c.StartLogin(ctx, pairing.LoginRequest{Email: email, Password: password, Device: device(1)}); errCode(err) != pairing.CodeAccountLocked {
+		t.Fatalf("right password during the lock: %v, want account_locked", err)
+	}
+	// and after the lock a success resets the count to five tries.
+	r.clock.Advance(5 * time.Minute)
+	r.startLogin(c, email, password, device(1))
+	_, err = c.StartLogin(ctx, pairing.LoginRequest{Email: email, Password: "wrong-pass", Device: device(1)})
+	if !errors.As(err, &pe) || pe.AttemptsLeft == nil || *pe.AttemptsLeft != 4 {
+		t.Fatalf("wrong password after a success: %v, want 4 tries left", err)
+	}
+}
+
+// TestPasswordGuessesPerWeek lets an attacker guess as fast as the locks
+// allow for seven days of server clock and logs how many guesses that gave.
+func TestPasswordGuessesPerWeek(t *testing.T) {
+	r := newRig(t)
+	ctx := context.Background()
+	email, password := r.account("patient")
+	c := r.client()
+	begin := r.clock.Now()
+	var day1, week int
+	var locks []time.Duration
+	for r.clock.Now().Before(begin.Add(7 * 24 * time.Hour)) {
+		now := r.clock.Now()
+		_, err := c.StartLogin(ctx, pairing.LoginRequest{Email: email, Password: "still-wrong", Device: device(1)})
+		week++
+		if now.Before(begin.Add(24 * time.Hour)) {
+			day1++
+		}
+		var pe *pairing.Error
+		switch {
+		case errCode(err) == pairing.CodeInvalidCredentials:
+		case errors.As(err, &pe) && pe.Code == pairing.CodeAccountLocked:
+			locks = append(locks, pe.RetryAt.Sub(now))
+			r.clock.Advance(pe.RetryAt.Sub(now)) // the attacker waits exactly as long as told
+		default:
+			t.Fatalf("guess %d: %v", week, err)
+		}
+	}
+	// Locks double from 5 min and stop at 24 h.
+	want := 5 * time.Minute
+	for i, got := range locks {
+		if got != want {
+			t.Fatalf("lock %d lasted %s, want %s (all: %v)", i+1, got, want, locks)
+		}
+		want = min(2*want, 24*time.Hour)
+	}
+	if len(locks) == 0 || locks[len(locks)-1] != 24*time.Hour {
+		t.Fatalf("locks %v never reached the 24 h cap in a week", locks)
+	}
+	// The owner still gets in once the lock ends, which resets the count.
+	r.startLogin(c, email, password, device(2))
+	t.Logf("password guessing at the fastest the locks allow: %d guesses in the first 24 h, %d in 7 days "+
+		"(%d locks: %v)", day1, week, len(locks), locks)
+}
+
+// Five sign-ins with the right password at the same moment (a person
+// pressing Sign in on the phone and the desktop while a script retries)
+// must not lock the account: a lock is for wrong passwords.
+func TestRightPasswordsAtOnceDoNotLock(t *testing.T) {
+	t.Skip("known issue, reported to the lead: checkPassword counts every attempt as wrong until its hash " +
+		"is checked, so five right passwords in flight at once lock the account (docs/SECURITY.md, What remains)")
+	// A hash of a few milliseconds, so the eight sign-ins are surely in flight together.
+	r := newRig(t, func(c *mockserver.Config) { c.Argon2Memory = 8 << 10 })
+	email, password := r.account("busy")
+	c := r.client()
+	start := make(chan struct{})
+	codes := make([]string, 8)
+	var wg sync.WaitGroup
+	for i := range codes {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			_, err := c.StartLogin(context.Background(), pairing.LoginRequest{Email: email, Password: password, Device: device(i)})
+			codes[i] = errCode(err)
+		}()
+	}
+	close(start)
+	wg.Wait()
+	for i, code := range codes {
+		if code == pairing.CodeAccountLocked {
+			t.Errorf("sign-in %d with the right password answered account_locked", i+1)
+		}
+	}
+}
