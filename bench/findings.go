@@ -16,15 +16,16 @@ func (r report) findings() string {
 	if s := r.startup; s != nil {
 		q := float64(s.times(s.app).p50()) / float64(s.times(s.bare).p50())
 		if q > targetStartupRatio {
-			b.WriteString("**Start-up misses its target because of the tray icon.** `ui.newTrayMenu` calls " +
+			b.WriteString("**Start-up misses its target because of the tray icon, and the miss is kept.** `ui.newTrayMenu` calls " +
 				"`desktop.App.SetSystemTrayMenu` from `ui.Create`, before `ShowAndRun`. Fyne then creates a second, " +
 				"hidden GL window (`SystrayMonitor`, in fyne `internal/driver/glfw/driver_desktop.go`, `runSystray`) " +
 				"with its own GL context and painter before the main window is shown — about 30 ms of software " +
 				"rendering set-up under Xvfb. Measured while writing this benchmark: the bare window with the same tray " +
-				"added starts at 1.16× the bare one; the app with the tray set up in `a.Lifecycle().SetOnStarted` " +
-				"(after the main window is shown) at 1.04×. The fix belongs in `ui/tray.go`: make the two " +
-				"`SetSystemTray…` calls in `OnStarted` on the first build, and directly when the window is " +
-				"rebuilt later (a language change), since `OnStarted` fires only once. The rest of the " +
+				"added starts at 1.16× the bare one, so the app costs about what any Fyne window with a tray costs. " +
+				"Moving the tray set-up into `a.Lifecycle().SetOnStarted` measured 1.04×, but it does not work: Fyne 2.7 " +
+				"starts the tray only when it was set before `Run` (`trayStart` in `internal/driver/glfw/loop.go`), so a " +
+				"later set-up leaves no tray icon and makes Quit panic inside fyne.io/systray (a nil D-Bus " +
+				"connection). The tray (Open / Sign out / Quit) is part of the design, so it stays. The rest of the " +
 				"difference is drawing a real form: bold text loads one more font face (about 6 ms). Both programs " +
 				"pay the same cold-start costs: Fyne's system font scan (go-text `fontscan`, about 45 ms with an empty " +
 				"cache folder) and the GL painter set-up.\n\n")
