@@ -85,6 +85,9 @@ func NewClient(baseURL string, opts Options) (*Client, error) {
 func (c *Client) BaseURL() string { return c.t.base }
 
 // StartLogin checks the password and opens a pending login (POST /v1/logins).
+// The answer's QR payload must be a Linkdesk link (ParseQR) naming the new
+// login; anything else is CodeBadResponse, so a hostile server or network
+// cannot make the desktop show a web address or another login's QR code.
 func (c *Client) StartLogin(ctx context.Context, req LoginRequest) (*PendingLogin, error) {
 	var out PendingLogin
 	err := c.t.do(ctx, call{method: http.MethodPost, path: "/v1/logins", body: req, out: &out})
@@ -93,6 +96,9 @@ func (c *Client) StartLogin(ctx context.Context, req LoginRequest) (*PendingLogi
 	}
 	if out.LoginID == "" || out.Code.Length <= 0 {
 		return nil, &Error{Code: CodeBadResponse, Message: "pending login without id or code length"}
+	}
+	if err := checkQR(out.QR.Payload, out.LoginID); err != nil {
+		return nil, err
 	}
 	c.logins.remember(out.LoginID, req.Device.Fingerprint)
 	return &out, nil
@@ -124,7 +130,9 @@ func (c *Client) RenewCode(ctx context.Context, loginID string) (*CodeInfo, erro
 	return &out.Code, nil
 }
 
-// RotateQR asks for a new QR payload now (POST /v1/logins/{id}/qr).
+// RotateQR asks for a new QR payload now (POST /v1/logins/{id}/qr). As with
+// StartLogin, a payload that is not a Linkdesk link for loginID is
+// CodeBadResponse.
 func (c *Client) RotateQR(ctx context.Context, loginID string) (*QRInfo, error) {
 	var out QRRotation
 	if err := c.onLogin(ctx, http.MethodPost, loginID, "/qr", nil, &out); err != nil {
@@ -132,6 +140,9 @@ func (c *Client) RotateQR(ctx context.Context, loginID string) (*QRInfo, error) 
 	}
 	if out.QR.Payload == "" {
 		return nil, &Error{Code: CodeBadResponse, Message: "QR rotation without payload"}
+	}
+	if err := checkQR(out.QR.Payload, loginID); err != nil {
+		return nil, err
 	}
 	return &out.QR, nil
 }
@@ -152,7 +163,16 @@ func (c *Client) CancelLogin(ctx context.Context, loginID string) error {
 //
 // The server replays the current state on every connect, so a reconnect
 // cannot lose an approval; a replayed QR payload equal to the last one
-// delivered is not delivered again. An answer of 410 login_expired or 409
+// delivered is not delivered again.
+//
+// A qr event whose payload is not a Linkdesk link for loginID (ParseQR fails,
+// or it names another login) is never delivered: it ends the stream with an
+// EventError of CodeBadResponse, like any malformed event, so a hostile
+// server or network cannot put a web address or another login's QR code on
+// the screen. It is not dropped silently: the person would be left looking at
+// a QR code that no longer rotates, with no reason given. After the error the
+// code still works, and following the events again recovers once the server
+// sends good data (it replays the current payload on connect). An answer of 410 login_expired or 409
 // login_declined when connecting is delivered as EventExpired or
 // EventDeclined; other 4xx answers (such as 404 login_not_found, also the
 // answer for a login this Client did not start) as one EventError.
@@ -166,7 +186,7 @@ func (c *Client) LoginEvents(ctx context.Context, loginID string) <-chan LoginEv
 		}()
 		return ch
 	}
-	h := &loginStream{ctx: ctx, ch: ch}
+	h := &loginStream{ctx: ctx, ch: ch, loginID: loginID}
 	// Read now: a login forgotten meanwhile (approved by code) still replays.
 	cr := Credentials{Fingerprint: c.logins.fingerprint(loginID)}
 	go func() {
@@ -260,6 +280,22 @@ func loginPath(loginID, suffix string) (string, error) {
 		return "", &Error{Code: CodeBadRequest, Message: "missing or overlong login id"}
 	}
 	return "/v1/logins/" + url.PathEscape(loginID) + suffix, nil
+}
+
+// checkQR accepts a QR payload from the server only if it is a Linkdesk link
+// (ParseQR) naming loginID: a web address would be opened by the phone's
+// camera, and another login's link would have the person approve someone
+// else's desktop. The payload itself (it holds the QR secret) is never
+// quoted in the error.
+func checkQR(payload, loginID string) *Error {
+	p, err := ParseQR(payload)
+	if err != nil {
+		return &Error{Code: CodeBadResponse, Message: "the QR payload is not a Linkdesk link", Err: err}
+	}
+	if p.LoginID != loginID {
+		return &Error{Code: CodeBadResponse, Message: "the QR payload names another login"}
+	}
+	return nil
 }
 
 // checkGrant rejects a grant without token or session.

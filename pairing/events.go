@@ -4,10 +4,11 @@ import "context"
 
 // loginStream turns the events of GET /v1/logins/{id}/events into LoginEvents.
 type loginStream struct {
-	ctx    context.Context
-	ch     chan<- LoginEvent
-	lastQR string // the payload last delivered, to drop replays
-	ended  bool   // the server said the login is over (approved, declined, expired, gone)
+	ctx     context.Context
+	ch      chan<- LoginEvent
+	loginID string // every QR payload must name it
+	lastQR  string // the payload last delivered, to drop replays
+	ended   bool   // the server said the login is over (approved, declined, expired, gone)
 }
 
 // send delivers ev unless ctx ended first; it reports whether it delivered.
@@ -30,6 +31,10 @@ func (s *loginStream) event(ev sseEvent) bool {
 		}
 		if qr.Payload == "" {
 			s.fail(&Error{Code: CodeBadResponse, Message: "qr event without payload"})
+			return true
+		}
+		if err := checkQR(qr.Payload, s.loginID); err != nil {
+			s.fail(err) // never shown; see Client.LoginEvents
 			return true
 		}
 		if qr.Payload == s.lastQR {

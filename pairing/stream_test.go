@@ -60,6 +60,11 @@ func countingServer(t *testing.T, h func(w http.ResponseWriter, r *http.Request,
 	return base, &n
 }
 
+// qrEvent is a qr event carrying payload.
+func qrEvent(payload string) string {
+	return fmt.Sprintf("event: qr\ndata: {\"payload\":%q}\n\n", payload)
+}
+
 func sseHeader(w http.ResponseWriter) {
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.WriteHeader(200)
@@ -163,8 +168,9 @@ func TestLoginStreamMalformedEvents(t *testing.T) {
 		{"qr not UTF-8", "event: qr\ndata: {\"payload\":\"\xff\"}\n\n", []string{pairing.EventError}},
 		{"unknown events are skipped", "event: hello\ndata: {}\n\ndata: x\n\nevent: declined\ndata: {}\n\n", []string{pairing.EventDeclined}},
 		{"same QR replayed is delivered once",
-			"event: qr\ndata: {\"payload\":\"p1\"}\n\nevent: qr\ndata: {\"payload\":\"p1\"}\n\nevent: qr\ndata: {\"payload\":\"p2\"}\n\nevent: expired\ndata: {}\n\n",
+			qrEvent(qrFor("lg1", 1)) + qrEvent(qrFor("lg1", 1)) + qrEvent(qrFor("lg1", 2)) + "event: expired\ndata: {}\n\n",
 			[]string{pairing.EventQR, pairing.EventQR, pairing.EventExpired}},
+		{"qr of another login", qrEvent(qrFor("lg2", 1)), []string{pairing.EventError}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

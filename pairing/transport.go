@@ -25,6 +25,11 @@ import (
 // and error bodies); a larger body is a CodeBadResponse.
 const MaxResponseBody = 1 << 20
 
+// maxResponseHeaderBytes caps the response headers the default HTTP client
+// reads (Go's own default is 10 MB); the protocol's headers are a few hundred
+// bytes, so anything near this is hostile and fails the call.
+const maxResponseHeaderBytes = 64 << 10
+
 // defaultUserAgent is sent when Options.UserAgent is empty.
 const defaultUserAgent = "linkdesk-pairing/1"
 
@@ -115,9 +120,10 @@ func isLoopbackHost(host string) bool {
 	return addr.Unmap().IsLoopback()
 }
 
-// newHTTPClient builds the default client: bounded dial, TLS handshake and
-// response-header waits, no redirects. It sets no overall Timeout, since
-// streams live long; each plain call gets a context deadline instead.
+// newHTTPClient builds the default client: bounded dial, TLS handshake,
+// response-header wait and response-header size, no redirects. It sets no
+// overall Timeout, since streams live long; each plain call gets a context
+// deadline instead.
 func newHTTPClient(host string, opts Options) *http.Client {
 	connect := durationOr(opts.ConnectTimeout, DefaultConnectTimeout)
 	header := max(durationOr(opts.RequestTimeout, DefaultRequestTimeout),
@@ -135,15 +141,16 @@ func newHTTPClient(host string, opts Options) *http.Client {
 	}
 	dialer := &net.Dialer{Timeout: connect, KeepAlive: 30 * time.Second}
 	tr := &http.Transport{
-		Proxy:                 http.ProxyFromEnvironment,
-		DialContext:           dialer.DialContext,
-		TLSClientConfig:       tlsConf,
-		TLSHandshakeTimeout:   connect,
-		ResponseHeaderTimeout: header,
-		ExpectContinueTimeout: time.Second,
-		IdleConnTimeout:       90 * time.Second,
-		MaxIdleConnsPerHost:   4,
-		ForceAttemptHTTP2:     true,
+		Proxy:                  http.ProxyFromEnvironment,
+		DialContext:            dialer.DialContext,
+		TLSClientConfig:        tlsConf,
+		TLSHandshakeTimeout:    connect,
+		ResponseHeaderTimeout:  header,
+		MaxResponseHeaderBytes: maxResponseHeaderBytes,
+		ExpectContinueTimeout:  time.Second,
+		IdleConnTimeout:        90 * time.Second,
+		MaxIdleConnsPerHost:    4,
+		ForceAttemptHTTP2:      true,
 	}
 	return &http.Client{
 		Transport: tr,

@@ -238,8 +238,6 @@ func TestHostileTokenNeverReachesAHeader(t *testing.T) {
 // is not a Linkdesk link (a phishing web address a phone camera would open)
 // should be refused like any other malformed answer.
 func TestForeignQRPayloadIsNotShown(t *testing.T) {
-	t.Skip("known gap, reported to the lead: the pairing client does not check QR payloads from the server " +
-		"with ParseQR (docs/SECURITY.md, What remains)")
 	h := &hostileFlow{grant: "{}", qr: "https://evil.example/login?next=linkdesk"}
 	core, _ := hostileDesktop(t, h)
 	core.SignIn(context.Background(), "victim@security.test", "pw-secret-1", true)

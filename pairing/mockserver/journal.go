@@ -33,11 +33,13 @@ type JournalEntry struct {
 	DurationMS   int64             `json:"duration_ms"`
 }
 
-// journal keeps the latest requests, oldest first.
+// journal keeps the latest requests in a ring: once full, a new entry
+// overwrites the oldest, so adding never copies the others.
 type journal struct {
 	mu      sync.Mutex
+	entries []JournalEntry // at most size; in arrival order until full, then a ring
+	oldest  int            // index of the oldest entry once the ring is full
 	size    int
-	entries []JournalEntry
 }
 
 func newJournal(size int) *journal { return &journal{size: size} }
@@ -45,27 +47,34 @@ func newJournal(size int) *journal { return &journal{size: size} }
 func (j *journal) add(e JournalEntry) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	j.entries = append(j.entries, e)
-	if over := len(j.entries) - j.size; over > 0 {
-		j.entries = append(j.entries[:0:0], j.entries[over:]...)
+	if len(j.entries) < j.size {
+		j.entries = append(j.entries, e)
+		return
 	}
+	j.entries[j.oldest] = e
+	j.oldest = (j.oldest + 1) % len(j.entries)
 }
 
 // last returns up to n entries (all with n ≤ 0), newest last.
 func (j *journal) last(n int) []JournalEntry {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	start := 0
-	if n > 0 && n < len(j.entries) {
-		start = len(j.entries) - n
+	count := len(j.entries)
+	if n > 0 && n < count {
+		count = n
 	}
-	return append([]JournalEntry{}, j.entries[start:]...)
+	out := make([]JournalEntry, 0, count)
+	// Entry i in age order (0 is the oldest) sits at (oldest+i) mod len.
+	for i := len(j.entries) - count; i < len(j.entries); i++ {
+		out = append(out, j.entries[(j.oldest+i)%len(j.entries)])
+	}
+	return out
 }
 
 func (j *journal) clear() {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	j.entries = nil
+	j.entries, j.oldest = nil, 0
 }
 
 // Requests returns the request journal, newest last, secrets redacted.

@@ -1,7 +1,7 @@
 package mockserver
 
 import (
-	"sort"
+	"slices"
 	"sync"
 )
 
@@ -62,19 +62,22 @@ func (t *memTable[T]) remove(key string) error {
 	return nil
 }
 
-// list returns the rows whose key sorts first first, filtered by keep (nil keeps all).
+// list returns the rows kept by keep (nil keeps all), ordered by key. It
+// filters before sorting, so listing one account's rows sorts only those.
 func (t *memTable[T]) list(keep func(T) bool) []T {
-	keys := make([]string, 0, len(t.rows))
-	for k := range t.rows {
-		keys = append(keys, k)
+	var keys []string
+	if keep == nil {
+		keys = make([]string, 0, len(t.rows))
 	}
-	sort.Strings(keys)
-	out := make([]T, 0, len(keys))
-	for _, k := range keys {
-		v := t.rows[k]
+	for k, v := range t.rows {
 		if keep == nil || keep(v) {
-			out = append(out, t.clone(v))
+			keys = append(keys, k)
 		}
+	}
+	slices.Sort(keys)
+	out := make([]T, len(keys))
+	for i, k := range keys {
+		out[i] = t.clone(t.rows[k])
 	}
 	return out
 }

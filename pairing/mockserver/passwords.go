@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/crypto/argon2"
@@ -32,17 +33,20 @@ const (
 )
 
 // passwordHasher hashes and verifies argon2id passwords in the PHC string
-// format ($argon2id$v=19$m=…,t=…,p=…$salt$key), bounding concurrent work.
+// format ($argon2id$v=19$m=…,t=…,p=…$salt$key), bounding concurrent work:
+// hashSlots hashes at once in all, and per e-mail address no more checks
+// under way than the address has tries left (see checkPassword).
 type passwordHasher struct {
-	memory  uint32
-	time    uint32
-	threads uint8
-	slots   chan struct{}
+	memory   uint32
+	time     uint32
+	threads  uint8
+	slots    chan struct{}
+	inFlight checksInFlight
 }
 
 func newPasswordHasher(cfg Config) *passwordHasher {
 	return &passwordHasher{memory: cfg.Argon2Memory, time: cfg.Argon2Time, threads: cfg.Argon2Threads,
-		slots: make(chan struct{}, hashSlots)}
+		slots: make(chan struct{}, hashSlots), inFlight: checksInFlight{count: make(map[string]int)}}
 }
 
 func (h *passwordHasher) acquire(ctx context.Context) error {
@@ -132,20 +136,122 @@ func lockFor(n int, base, maxLock time.Duration) time.Duration {
 	return min(d, maxLock)
 }
 
-// checkPassword verifies email and password under the lock rules. A wrong
-// attempt is counted before the (slow) hash is checked, so parallel guesses
-// cannot slip past the limit; a right one clears the count. Addresses without
-// an account are counted and hashed exactly like real ones, so the answers
-// (status, body, timing) do not tell whether an account exists.
+// checksInFlight counts the password checks under way per e-mail address.
+// Its lock is held across reading and writing an address's wrong-password
+// count, so "wrong so far + under way" never exceeds the tries allowed: the
+// count only grows (a wrong password) as a check under way ends, both under
+// this lock. Lock order: mu, then the store.
+type checksInFlight struct {
+	mu    sync.Mutex
+	count map[string]int
+}
+
+// passwordBusyWait is how far ahead the retry_at of a check refused for
+// too many checks under way lies: about as long as the checks take.
+const passwordBusyWait = time.Second
+
+// checkPassword verifies email and password under the lock rules: 5 wrong in
+// a row lock the address, a right one clears the count.
+//
+// Checks of one address may run in parallel, but only as many as it has tries
+// left; any more are refused with 429 too_many_requests, neither checked nor
+// counted, so parallel guesses cannot slip past the limit and parallel right
+// passwords (the phone and the desktop at once) never lock the account. A
+// check counts as a failure only once the hash says wrong.
+//
+// Addresses without an account are checked against a dummy hash and counted
+// exactly like real ones, so the answers (status, body, timing) do not tell
+// whether an account exists.
 func (s *Server) checkPassword(ctx context.Context, email, password string) (accountRecord, error) {
 	now := s.clock.Now()
-	var lockedNow bool
+	if err := s.reservePasswordCheck(email, now); err != nil {
+		return accountRecord{}, err
+	}
+	acct, ok, err := s.verifyPassword(ctx, email, password)
+	if err != nil {
+		s.endPasswordCheck(email)
+		return accountRecord{}, err
+	}
+	if ok {
+		s.endPasswordCheck(email)
+		if err := s.store.DeleteThrottle(email); err != nil && !errors.Is(err, errNotFound) {
+			return accountRecord{}, fmt.Errorf("clearing wrong-password count: %w", err)
+		}
+		return acct, nil
+	}
+	return accountRecord{}, s.countWrongPassword(email, now)
+}
+
+// reservePasswordCheck admits one check of email, or refuses it: 423 while
+// the address is locked, 429 when as many checks as it has tries left are
+// already under way.
+func (s *Server) reservePasswordCheck(email string, now time.Time) error {
+	c := &s.hasher.inFlight
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	t, err := s.store.GetThrottle(email)
+	if err != nil && !errors.Is(err, errNotFound) {
+		return fmt.Errorf("reading wrong-password count: %w", err)
+	}
+	if now.Before(t.LockedUntil) {
+		return s.lockedError(t.LockedUntil, now)
+	}
+	if c.count[email] >= s.cfg.PasswordAttempts-t.Failures {
+		return newAPIError(http.StatusTooManyRequests, pairing.CodeTooManyRequests,
+			"other sign-ins to this account are being checked; try again in a moment").
+			withRetryAt(now.Add(passwordBusyWait), now)
+	}
+	c.count[email]++
+	return nil
+}
+
+// endPasswordCheck ends a check of email that counts for nothing: the
+// password was right, or it could not be checked.
+func (s *Server) endPasswordCheck(email string) {
+	c := &s.hasher.inFlight
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.release(email)
+}
+
+// release ends one check of email. c.mu is held.
+func (c *checksInFlight) release(email string) {
+	if c.count[email]--; c.count[email] <= 0 {
+		delete(c.count, email)
+	}
+}
+
+// verifyPassword checks password against email's hash, or against the dummy
+// hash when there is no such account; ok is true only for a real account.
+func (s *Server) verifyPassword(ctx context.Context, email, password string) (accountRecord, bool, error) {
+	acct, err := s.store.GetAccount(email)
+	found := err == nil
+	if err != nil && !errors.Is(err, errNotFound) {
+		return accountRecord{}, false, fmt.Errorf("reading account: %w", err)
+	}
+	hash := s.dummyHash
+	if found {
+		hash = acct.PasswordHash
+	}
+	ok, err := s.hasher.verify(ctx, password, hash)
+	if err != nil {
+		return accountRecord{}, false, fmt.Errorf("checking password: %w", err)
+	}
+	return acct, ok && found, nil
+}
+
+// countWrongPassword ends a check of email that found the password wrong:
+// it counts the failure, locks the address at the limit, and returns the
+// answer (401 with the tries left, or 423 for the check that locked it).
+func (s *Server) countWrongPassword(email string, now time.Time) error {
+	c := &s.hasher.inFlight
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	defer c.release(email)
 	var failures int
+	var lockedNow bool
 	var lockedUntil time.Time
 	err := s.store.UpdateThrottle(email, func(t throttleRecord) (throttleRecord, error) {
-		if now.Before(t.LockedUntil) {
-			return t, s.lockedError(t.LockedUntil, now)
-		}
 		t.Failures++
 		if t.Failures >= s.cfg.PasswordAttempts {
 			t.Lockouts++
@@ -158,32 +264,12 @@ func (s *Server) checkPassword(ctx context.Context, email, password string) (acc
 		return t, nil
 	})
 	if err != nil {
-		return accountRecord{}, err
-	}
-
-	acct, err := s.store.GetAccount(email)
-	found := err == nil
-	if err != nil && !errors.Is(err, errNotFound) {
-		return accountRecord{}, fmt.Errorf("reading account: %w", err)
-	}
-	hash := s.dummyHash
-	if found {
-		hash = acct.PasswordHash
-	}
-	ok, err := s.hasher.verify(ctx, password, hash)
-	if err != nil {
-		return accountRecord{}, fmt.Errorf("checking password: %w", err)
-	}
-	if ok && found {
-		if err := s.store.DeleteThrottle(email); err != nil && !errors.Is(err, errNotFound) {
-			return accountRecord{}, fmt.Errorf("clearing wrong-password count: %w", err)
-		}
-		return acct, nil
+		return fmt.Errorf("counting a wrong password: %w", err)
 	}
 	if lockedNow {
-		return accountRecord{}, s.lockedError(lockedUntil, now)
+		return s.lockedError(lockedUntil, now)
 	}
-	return accountRecord{}, newAPIError(http.StatusUnauthorized, pairing.CodeInvalidCredentials,
+	return newAPIError(http.StatusUnauthorized, pairing.CodeInvalidCredentials,
 		"the e-mail address or the password is wrong").withAttempts(s.cfg.PasswordAttempts - failures)
 }
 
