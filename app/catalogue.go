@@ -63,6 +63,8 @@ func defaultTexts() map[string]string {
 		"action.wait_or_reset":               "Try again after that time, or reset the password in the phone app.",
 		"error.too_many_requests":            "Too many sign-ins or new codes for this account. It is blocked until {{.RetryAt}}.",
 		"error.too_many_requests_no_time":    "Too many requests for this account right now.",
+		"error.too_many_requests_brief":      "Several sign-ins for this account are being checked at this moment.",
+		"action.try_again_moment":            "Wait a moment, then try again.",
 		"action.wait_blocked":                "Try again after that time (a block lasts at most 24 hours). Check the phone app's device-link screen for a code you already have.",
 		"error.maintenance":                  "The server at {{.Server}} is down for maintenance.",
 		"action.retry_later":                 "Try again in a few minutes.",
@@ -135,7 +137,7 @@ type entry struct {
 
 // lookup returns the catalogue entry for code, choosing the variant that
 // matches what the server told (attempts left, retry time).
-func lookup(code string, attemptsLeft int, retryAt time.Time) entry {
+func lookup(code string, attemptsLeft int, retryAt, now time.Time) entry {
 	counted := func(withCount, noCount string) string {
 		if attemptsLeft >= 0 {
 			return withCount
@@ -154,6 +156,11 @@ func lookup(code string, attemptsLeft int, retryAt time.Time) entry {
 	case pairing.CodeAccountLocked:
 		return entry{timed("error.account_locked", "error.account_locked_no_time"), "action.wait_or_reset", false}
 	case pairing.CodeTooManyRequests:
+		// One that lifts within a minute is not the 24 h block but a brief
+		// refusal (password checks already under way for the account).
+		if !retryAt.IsZero() && retryAt.Sub(now) < time.Minute {
+			return entry{"error.too_many_requests_brief", "action.try_again_moment", true}
+		}
 		return entry{timed("error.too_many_requests", "error.too_many_requests_no_time"), "action.wait_blocked", false}
 	case pairing.CodeMaintenance:
 		return entry{"error.maintenance", "action.retry_later", true}
@@ -353,7 +360,7 @@ func newProblem(err error, env problemEnv) *Problem {
 	if !p.RetryAt.IsZero() {
 		p.Params[ParamRetryAt] = FormatLocalTime(p.RetryAt, env.now, env.loc)
 	}
-	e := lookup(p.Code, p.AttemptsLeft, p.RetryAt)
+	e := lookup(p.Code, p.AttemptsLeft, p.RetryAt, env.now)
 	p.Key, p.Action, p.Retryable = e.key, e.action, e.retryable
 	return p
 }

@@ -22,8 +22,9 @@ func TestEveryCatalogueEntryHasTexts(t *testing.T) {
 	// Every code, in every variant the server can make, must give keys with texts.
 	for _, code := range Codes() {
 		for _, attempts := range []int{-1, 0, 3} {
-			for _, at := range []time.Time{{}, time.Now()} {
-				e := lookup(code, attempts, at)
+			now := time.Now()
+			for _, at := range []time.Time{{}, now, now.Add(24 * time.Hour)} {
+				e := lookup(code, attempts, at, now)
 				for _, k := range []string{e.key, e.action} {
 					used[k] = true
 					if !slices.Contains(keys, k) {
@@ -52,7 +53,7 @@ func TestEveryCodeHasItsOwnMessage(t *testing.T) {
 	generic := map[string]bool{pairing.CodeNotFound: true, pairing.CodeUnauthorized: true,
 		pairing.CodeForbidden: true, CodeUnknown: true}
 	for _, code := range Codes() {
-		if e := lookup(code, -1, time.Time{}); e.key == "error.unknown" && !generic[code] {
+		if e := lookup(code, -1, time.Time{}, time.Now()); e.key == "error.unknown" && !generic[code] {
 			t.Errorf("code %s falls through to the generic message", code)
 		}
 	}
@@ -95,6 +96,9 @@ func TestProblemFromServerErrors(t *testing.T) {
 		{"last wrong code ends the sign-in",
 			&pairing.Error{Code: pairing.CodeInvalidCode, AttemptsLeft: &zero, Status: 400},
 			"invalid_code", "error.invalid_code_last", "action.sign_in_again", map[string]any{"AttemptsLeft": 0}, false},
+		{"a 429 that lifts within a minute is a brief refusal, not the 24 h block",
+			&pairing.Error{Code: pairing.CodeTooManyRequests, Status: 429, RetryAt: now.Add(time.Second)},
+			"too_many_requests", "error.too_many_requests_brief", "action.try_again_moment", nil, true},
 		{"maintenance is retryable",
 			&pairing.Error{Code: pairing.CodeMaintenance, Status: 503},
 			"maintenance", "error.maintenance", "action.retry_later", map[string]any{"Server": "https://ld.example"}, true},

@@ -5,6 +5,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 version=$(sed -n 's/^ *Version *= *"\(.*\)"/\1/p' FyneApp.toml | head -1)
+commit=$(git rev-parse --short HEAD)
 pass=0 fail=0
 ok() { echo "ok   $*"; pass=$((pass + 1)); }
 bad() { echo "FAIL $*"; fail=$((fail + 1)); }
@@ -30,7 +31,7 @@ if make -s package-linux; then
 	check ".desktop file carries FyneApp.toml's [LinuxAndBSD]" sh -c "grep -q '^GenericName=Phone-linked sign-in' '$desktop' && grep -q '^Categories=Network;' '$desktop' && grep -q '^Keywords=.*QR' '$desktop'"
 	check "installed icon present" test -s "$(find "$prefix" -name '*.png' | head -1)"
 	out=$("$exe" version 2>&1)
-	if echo "$out" | grep -q "^linkdesk $version (commit "; then ok "installed binary runs 'version' ($out)"; else bad "installed binary runs 'version': $out"; fi
+	if echo "$out" | grep -q "^linkdesk $version (commit $commit)"; then ok "installed binary runs 'version' ($out)"; else bad "installed binary runs 'version': $out"; fi
 else
 	bad "make package-linux"
 fi
@@ -42,7 +43,7 @@ if make -s package-windows; then
 	if echo "$desc" | grep -q 'PE32+ executable (GUI) x86-64'; then ok "windows exe is PE32+ GUI ($desc)"; else bad "windows exe is PE32+ GUI: $desc"; fi
 	# The version resource is UTF-16; main.version is plain ASCII.
 	# The version resource (UTF-16) says version.build; -X stamped the commit in.
-	if strings -el "$exe" | grep -A1 '^ProductVersion$' | grep -q "^$version" && strings "$exe" | grep -qF "$(git rev-parse --short HEAD)"; then
+	if strings -el "$exe" | grep -A1 '^ProductVersion$' | grep -q "^$version" && strings "$exe" | grep -qF "$commit"; then
 		ok "windows exe carries version $version and the commit"
 	else
 		bad "windows exe carries version $version"

@@ -29,12 +29,14 @@ func newEvent(name string, v any, terminal bool) sseEvent {
 	return sseEvent{name: name, data: data, terminal: terminal}
 }
 
-// subscription is one open event stream.
+// subscription is one open event stream. Until it is handed off (see
+// handoff.go) its handler reads ch and done; afterwards the hub writes to conn.
 type subscription struct {
 	key  string
 	ch   chan sseEvent
 	done chan struct{} // closed when the stream must end without a further event
 	once sync.Once
+	conn *streamConn // the handed-off connection, or nil; guarded by hub.mu
 }
 
 func (sub *subscription) end() { sub.once.Do(func() { close(sub.done) }) }
@@ -80,11 +82,29 @@ func (h *hub) removeLocked(sub *subscription) {
 }
 
 // publish sends ev to every stream of key. After a terminal event the
-// streams are detached: nothing more will reach them.
+// streams are detached: nothing more will reach them. Handed-off streams are
+// written after the hub's lock is released.
 func (h *hub) publish(key string, ev sseEvent) {
+	var direct []*streamConn
+	defer func() {
+		for _, sc := range direct {
+			sc.flush()
+		}
+	}()
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	var evChunk []byte
 	for sub := range h.subs[key] {
+		if sub.conn != nil {
+			if evChunk == nil {
+				evChunk = eventChunk(ev)
+			}
+			if !sub.conn.push(evChunk, ev.terminal) {
+				h.removeLocked(sub)
+			}
+			direct = append(direct, sub.conn)
+			continue
+		}
 		select {
 		case sub.ch <- ev:
 			if ev.terminal {
@@ -100,11 +120,26 @@ func (h *hub) publish(key string, ev sseEvent) {
 // end closes every stream of key without an event.
 func (h *hub) end(key string) {
 	h.mu.Lock()
-	defer h.mu.Unlock()
+	var direct []*streamConn
 	for sub := range h.subs[key] {
 		h.removeLocked(sub)
-		sub.end()
+		direct = h.endLocked(sub, direct)
 	}
+	h.mu.Unlock()
+	for _, sc := range direct {
+		sc.flush()
+	}
+}
+
+// endLocked ends sub; a handed-off stream is added to direct, to be flushed
+// (its response ended and its connection closed) once h.mu is released.
+func (h *hub) endLocked(sub *subscription, direct []*streamConn) []*streamConn {
+	sub.end()
+	if sub.conn == nil {
+		return direct
+	}
+	sub.conn.push(nil, true)
+	return append(direct, sub.conn)
 }
 
 // keys returns the keys with open streams.
@@ -118,36 +153,53 @@ func (h *hub) keys() []string {
 	return out
 }
 
-// endAll closes every stream; the hub stays usable.
+// endAll closes every stream, handed-off ones included; the hub stays usable.
 func (h *hub) endAll() {
 	h.mu.Lock()
-	defer h.mu.Unlock()
+	var direct []*streamConn
 	for _, m := range h.subs {
 		for sub := range m {
-			sub.end()
+			direct = h.endLocked(sub, direct)
 		}
 	}
 	h.subs = make(map[string]map[*subscription]struct{})
+	h.mu.Unlock()
+	for _, sc := range direct {
+		sc.flush()
+	}
 }
 
 // closeAll ends every stream and refuses new ones.
 func (h *hub) closeAll() {
-	h.endAll()
 	h.mu.Lock()
 	h.closed = true
 	h.mu.Unlock()
+	h.endAll()
 }
 
 // serveEvents writes a text/event-stream: first the initial events, then
 // whatever sub receives, with a heartbeat comment every Config.Heartbeat, until
-// a terminal event, the end of sub or the client leaving.
+// a terminal event, the end of sub or the client leaving. When it can (see
+// handoff.go) it hands the connection to h after the initial events and
+// returns; h then writes the rest.
 func (s *Server) serveEvents(w http.ResponseWriter, r *http.Request, h *hub, sub *subscription, initial ...sseEvent) {
-	defer h.unsubscribe(sub)
+	handedOff := false
+	defer func() {
+		if !handedOff {
+			h.unsubscribe(sub)
+		}
+	}()
 	rc := http.NewResponseController(w)
 	hd := w.Header()
 	hd.Set("Content-Type", "text/event-stream")
 	hd.Set("Cache-Control", "no-store")
 	hd.Set("X-Accel-Buffering", "no")
+	handOff := canHandOff(r)
+	if handOff {
+		// The hub closes the connection when the stream ends; say so, so the
+		// client does not keep it for another request.
+		hd.Set("Connection", "close")
+	}
 	w.WriteHeader(http.StatusOK)
 	if _, err := fmt.Fprint(w, ": connected\n\n"); err != nil {
 		return
@@ -160,6 +212,15 @@ func (s *Server) serveEvents(w http.ResponseWriter, r *http.Request, h *hub, sub
 	}
 	if rc.Flush() != nil {
 		return
+	}
+	if handOff {
+		// Everything written so far is flushed, so Hijack loses nothing; it
+		// fails when a middleware's writer cannot hijack (a fault's body swap).
+		if conn, _, err := rc.Hijack(); err == nil {
+			h.handOff(sub, conn)
+			handedOff = true
+			return
+		}
 	}
 	heartbeat := time.NewTicker(s.cfg.Heartbeat)
 	defer heartbeat.Stop()

@@ -46,9 +46,10 @@ type Server struct {
 	timerMu     sync.Mutex // serialises timer work
 	lastPurge   time.Time
 
-	stop       chan struct{}
-	timersDone chan struct{}
-	removeHook func()
+	stop           chan struct{}
+	timersDone     chan struct{}
+	heartbeatsDone chan struct{} // closed when runHeartbeats (handoff.go) returns
+	removeHook     func()
 
 	httpMu  sync.Mutex
 	httpSrv *http.Server
@@ -65,17 +66,18 @@ func New(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("mockserver config: %w", err)
 	}
 	s := &Server{
-		cfg:        cfg,
-		log:        cfg.Logger,
-		clock:      cfg.Clock,
-		hasher:     newPasswordHasher(cfg),
-		logins:     newHub(),
-		sessions:   newHub(),
-		grants:     newGrantReplay(),
-		faults:     newFaultList(),
-		journal:    newJournal(cfg.JournalSize),
-		stop:       make(chan struct{}),
-		timersDone: make(chan struct{}),
+		cfg:            cfg,
+		log:            cfg.Logger,
+		clock:          cfg.Clock,
+		hasher:         newPasswordHasher(cfg),
+		logins:         newHub(),
+		sessions:       newHub(),
+		grants:         newGrantReplay(),
+		faults:         newFaultList(),
+		journal:        newJournal(cfg.JournalSize),
+		stop:           make(chan struct{}),
+		timersDone:     make(chan struct{}),
+		heartbeatsDone: make(chan struct{}),
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -105,6 +107,7 @@ func New(cfg Config) (*Server, error) {
 	s.handler = s.routes()
 	s.removeHook = s.clock.onAdvance(s.processDue)
 	go s.runTimers()
+	go s.runHeartbeats()
 	return s, nil
 }
 
@@ -207,6 +210,7 @@ func (s *Server) Start(addr string) (string, error) {
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+		ConnContext:       markHandOff, // its event streams may leave net/http (handoff.go)
 	}
 	if s.cfg.TLS != nil {
 		srv.TLSConfig = s.cfg.TLS.Clone()
@@ -258,13 +262,15 @@ func (s *Server) PhoneURL() string {
 	return u + "/phone"
 }
 
-// Close ends every event stream, stops the timers and the listener started
-// by Start, and closes the store. It is safe to call more than once.
+// Close ends every event stream (closing the connections of streams handed
+// off from net/http), stops the timers and the listener started by Start,
+// and closes the store. It is safe to call more than once.
 func (s *Server) Close() error {
 	s.closeOnce.Do(func() {
 		s.removeHook()
 		close(s.stop)
 		<-s.timersDone
+		<-s.heartbeatsDone
 		s.timerMu.Lock() // wait for work started by an Advance; later work sees stop
 		s.timerMu.Unlock()
 		s.logins.closeAll()
