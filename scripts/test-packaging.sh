@@ -42,7 +42,7 @@ if make -s package-windows; then
 	desc=$(file -b "$exe")
 	if echo "$desc" | grep -q 'PE32+ executable (GUI) x86-64'; then ok "windows exe is PE32+ GUI ($desc)"; else bad "windows exe is PE32+ GUI: $desc"; fi
 	# The version resource is UTF-16; main.version is plain ASCII.
-	# The version resource (UTF-16) says version.build; -X stamped the commit in.
+	# The version resource (UTF-16) says version.build; scripts/package.sh stamped the commit in.
 	if strings -el "$exe" | grep -A1 '^ProductVersion$' | grep -q "^$version" && strings "$exe" | grep -qF "$commit"; then
 		ok "windows exe carries version $version and the commit"
 	else

@@ -73,7 +73,7 @@ func TestHostileAnswersAreRefusedCheaply(t *testing.T) {
 			w.WriteHeader(http.StatusCreated)
 			_, _ = w.Write(bomb) // the client may hang up early
 		}},
-		// Go's client stops reading headers at 10 MB (Transport.MaxResponseHeaderBytes);
+		// The client stops reading headers at 64 KiB (its MaxResponseHeaderBytes);
 		// the server here builds and writes 11 MB itself, hence the larger allowance.
 		{"11 MB header", 128 << 20, func(w http.ResponseWriter, _ *http.Request) {
 			w.Header().Set("X-Padding", strings.Repeat("a", 11<<20))
@@ -234,9 +234,9 @@ func TestHostileTokenNeverReachesAHeader(t *testing.T) {
 	}
 }
 
-// The desktop draws whatever QR payload the server hands it. A payload that
-// is not a Linkdesk link (a phishing web address a phone camera would open)
-// should be refused like any other malformed answer.
+// A QR payload that is not this login's Linkdesk link (a phishing web
+// address a phone camera would open) is refused like any other malformed
+// answer, so the desktop never draws it.
 func TestForeignQRPayloadIsNotShown(t *testing.T) {
 	h := &hostileFlow{grant: "{}", qr: "https://evil.example/login?next=linkdesk"}
 	core, _ := hostileDesktop(t, h)
