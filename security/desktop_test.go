@@ -13,36 +13,18 @@ import (
 
 // memKeyring is an in-memory OS keychain that keeps every value it was given.
 type memKeyring struct {
+	app.MemoryKeyring
 	mu     sync.Mutex
-	items  map[string]string
 	values []string // every value ever Set, for the leak scan's positive control
 }
 
-func newMemKeyring() *memKeyring { return &memKeyring{items: map[string]string{}} }
-
-func (k *memKeyring) Get(service, user string) (string, error) {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	v, ok := k.items[service+"\x00"+user]
-	if !ok {
-		return "", app.ErrNotFound
-	}
-	return v, nil
-}
+func newMemKeyring() *memKeyring { return &memKeyring{} }
 
 func (k *memKeyring) Set(service, user, secret string) error {
 	k.mu.Lock()
-	defer k.mu.Unlock()
-	k.items[service+"\x00"+user] = secret
 	k.values = append(k.values, secret)
-	return nil
-}
-
-func (k *memKeyring) Delete(service, user string) error {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	delete(k.items, service+"\x00"+user)
-	return nil
+	k.mu.Unlock()
+	return k.MemoryKeyring.Set(service, user, secret)
 }
 
 func (k *memKeyring) stored() []string {
