@@ -43,7 +43,10 @@ if make -s package-windows; then
 	if echo "$desc" | grep -q 'PE32+ executable (GUI) x86-64'; then ok "windows exe is PE32+ GUI ($desc)"; else bad "windows exe is PE32+ GUI: $desc"; fi
 	# The version resource is UTF-16; main.version is plain ASCII.
 	# The version resource (UTF-16) says version.build; scripts/package.sh stamped the commit in.
-	if strings -el "$exe" | grep -A1 '^ProductVersion$' | grep -q "^$version" && strings "$exe" | grep -qF "$commit"; then
+	# (Read into variables first: grep -q leaving a pipe early fails it under pipefail.)
+	resource=$(strings -el "$exe" | grep -A1 '^ProductVersion$' || true)
+	stamped=$(strings "$exe" | grep -cF "$commit" || true)
+	if echo "$resource" | grep -q "^$version" && [ "${stamped:-0}" -gt 0 ]; then
 		ok "windows exe carries version $version and the commit"
 	else
 		bad "windows exe carries version $version"
