@@ -13,7 +13,7 @@ const (
 	DefaultConnectTimeout    = 5 * time.Second
 	DefaultRequestTimeout    = 15 * time.Second
 	DefaultStreamIdleTimeout = 45 * time.Second
-	DefaultHeartbeat         = 15 * time.Second
+	DefaultHeartbeat         = 15 * time.Second // the server's SSE heartbeat; a third of the idle timeout
 )
 
 // Stream reconnection defaults.

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"log/slog"
 	"time"
+
+	"github.com/linkdesk/linkdesk/pairing"
 )
 
 // The seeded demo account, present unless Config.DemoAccount is false.
@@ -95,7 +97,7 @@ func DefaultConfig() Config {
 		Argon2Memory:     19 * 1024,
 		Argon2Time:       2,
 		Argon2Threads:    1,
-		Heartbeat:        15 * time.Second,
+		Heartbeat:        pairing.DefaultHeartbeat,
 		TickInterval:     250 * time.Millisecond,
 		DemoAccount:      true,
 		JournalSize:      1000,
