@@ -121,8 +121,13 @@ func (s *Server) handleListAccounts(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleAddAccount(w http.ResponseWriter, r *http.Request) {
-	var req SeedAccount
-	if err := decodeJSON(w, r, &req); err != nil {
+	data, err := readBody(w, r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	req, err := decodeAccountRequest(data)
+	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
@@ -158,12 +163,12 @@ func (s *Server) handleListFaults(w http.ResponseWriter, _ *http.Request) {
 }
 
 func (s *Server) handleAddFault(w http.ResponseWriter, r *http.Request) {
-	var req faultWire
-	if err := decodeJSON(w, r, &req); err != nil {
+	data, err := readBody(w, r)
+	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	f, err := req.fault()
+	f, err := decodeFaultRequest(data)
 	if err == nil {
 		f, err = s.faults.add(f)
 	}
@@ -213,14 +218,14 @@ func (s *Server) handleClock(w http.ResponseWriter, _ *http.Request) {
 }
 
 func (s *Server) handleAdvanceClock(w http.ResponseWriter, r *http.Request) {
-	var req clockRequest
-	if err := decodeJSON(w, r, &req); err != nil {
+	data, err := readBody(w, r)
+	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	d, err := time.ParseDuration(req.Advance)
-	if err != nil || d <= 0 || d > maxClockAdvance {
-		s.fail(w, r, badRequest("advance must be a positive Go duration such as \"24h\" (the clock never goes back)"))
+	d, err := decodeClockRequest(data)
+	if err != nil {
+		s.fail(w, r, err)
 		return
 	}
 	s.clock.Advance(d) // runs the due work before answering
@@ -237,15 +242,16 @@ func (s *Server) handleMaintenanceState(w http.ResponseWriter, _ *http.Request) 
 }
 
 func (s *Server) handleMaintenance(w http.ResponseWriter, r *http.Request) {
-	var req maintenanceBody
-	if err := decodeJSON(w, r, &req); err != nil {
+	data, err := readBody(w, r)
+	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	if req.On == nil {
-		s.fail(w, r, badRequest(`send {"on":true} or {"on":false}`))
+	on, err := decodeMaintenanceRequest(data)
+	if err != nil {
+		s.fail(w, r, err)
 		return
 	}
-	s.maintenance.Store(*req.On)
-	writeJSON(w, http.StatusOK, req)
+	s.maintenance.Store(on)
+	writeJSON(w, http.StatusOK, maintenanceBody{On: &on})
 }

@@ -4,7 +4,6 @@ import (
 	"crypto/rand"
 	"crypto/subtle"
 	"errors"
-	"fmt"
 	"net/http"
 	"time"
 
@@ -13,15 +12,15 @@ import (
 
 // handleSubmitCode answers POST /v1/logins/{id}/code.
 func (s *Server) handleSubmitCode(w http.ResponseWriter, r *http.Request) {
-	var req pairing.CodeRequest
-	if err := decodeJSON(w, r, &req); err != nil {
+	data, err := readBody(w, r)
+	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	code, err := pairing.NormalizeCode(req.Code, s.cfg.CodeLength)
+	// A malformed code is not counted as a wrong one: it cannot be the right one anyway.
+	code, err := decodeCodeRequest(data, s.cfg.CodeLength)
 	if err != nil {
-		// Not counted as a wrong code: it cannot be the right one anyway.
-		s.fail(w, r, badRequest(fmt.Sprintf("the code must be %d digits", s.cfg.CodeLength)))
+		s.fail(w, r, err)
 		return
 	}
 	id := r.PathValue("id")

@@ -153,12 +153,22 @@ func journalHeaders(h http.Header) map[string]string {
 			continue
 		}
 		if name == "Authorization" {
-			scheme, _, _ := strings.Cut(v, " ")
-			v = scheme + " " + redacted
+			v = redactAuthorization(v)
 		}
 		out[name] = v
 	}
 	return out
+}
+
+// redactAuthorization hides every Authorization value: only a well-formed
+// "Bearer " or "Basic " scheme is kept, so no odd shape (no scheme, a tab,
+// two spaces) can carry the credential into the journal.
+func redactAuthorization(v string) string {
+	scheme, _, ok := strings.Cut(v, " ")
+	if ok && (strings.EqualFold(scheme, "Bearer") || strings.EqualFold(scheme, "Basic")) {
+		return scheme + " " + redacted
+	}
+	return redacted
 }
 
 // recordingWriter passes everything through and keeps the status and the

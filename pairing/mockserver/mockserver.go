@@ -147,24 +147,18 @@ func (s *Server) seed() error {
 
 // newAccount validates an account and hashes its password.
 func (s *Server) newAccount(ctx context.Context, email, password, name string) (accountRecord, error) {
-	email = normalizeEmail(email)
-	name = strings.TrimSpace(name)
-	switch {
-	case !validEmail(email):
-		return accountRecord{}, badRequest("the e-mail address is not valid")
-	case len(password) < minPasswordLen || len(password) > maxPasswordLen:
-		return accountRecord{}, badRequest(fmt.Sprintf("the password must have %d to %d characters", minPasswordLen, maxPasswordLen))
-	case len(name) > maxNameLen || !printable(name):
-		return accountRecord{}, badRequest("the name is too long or has control characters")
-	}
-	if name == "" {
-		name, _, _ = strings.Cut(email, "@")
-	}
-	hash, err := s.hasher.hash(ctx, password)
+	a, err := checkAccount(SeedAccount{Email: email, Password: password, Name: name})
 	if err != nil {
 		return accountRecord{}, err
 	}
-	return accountRecord{Email: email, Name: name, PasswordHash: hash, CreatedAt: s.clock.Now()}, nil
+	if a.Name == "" {
+		a.Name, _, _ = strings.Cut(a.Email, "@")
+	}
+	hash, err := s.hasher.hash(ctx, a.Password)
+	if err != nil {
+		return accountRecord{}, err
+	}
+	return accountRecord{Email: a.Email, Name: a.Name, PasswordHash: hash, CreatedAt: s.clock.Now()}, nil
 }
 
 // AddAccount creates an account. It fails when the address is taken or the

@@ -162,16 +162,6 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	writeError(w, r, http.StatusInternalServerError, pairing.CodeInternal, "the server could not complete the request")
 }
 
-// decodeJSON reads r's body (at most maxBodyBytes) into v. Unknown fields are
-// allowed so older servers accept newer clients; trailing data is not.
-func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
-	data, err := readBody(w, r)
-	if err != nil {
-		return err
-	}
-	return decodeJSONBytes(data, v)
-}
-
 // readBody reads r's body, at most maxBodyBytes.
 func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
@@ -185,7 +175,9 @@ func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	return data, nil
 }
 
-// decodeJSONBytes is decodeJSON for a body already read.
+// decodeJSONBytes decodes a request body into v. Unknown fields are allowed
+// so older servers accept newer clients; data after the JSON value is not
+// (not even a stray "}", which Decoder.More would let through).
 func decodeJSONBytes(data []byte, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(v); err != nil {
@@ -194,7 +186,7 @@ func decodeJSONBytes(data []byte, v any) error {
 		}
 		return badRequest("request body is not the expected JSON")
 	}
-	if dec.More() {
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return badRequest("request body has data after the JSON object")
 	}
 	return nil
