@@ -55,13 +55,29 @@ var bodyDecoders = []struct {
 	secrets func([]byte) []string // the secret values the decoder reads from data, if it accepts it
 }{
 	{"POST /v1/logins/{id}/code", func(d []byte) error { _, err := decodeCodeRequest(d, 6); return err },
-		func(d []byte) []string { var r pairing.CodeRequest; _ = decodeJSONBytes(d, &r); return []string{r.Code} }},
+		func(d []byte) []string {
+			var r pairing.CodeRequest
+			_ = decodeJSONBytes(d, &r)
+			return []string{r.Code}
+		}},
 	{"POST /phone/v1/signin", func(d []byte) error { _, err := decodePhoneSignIn(d); return err },
-		func(d []byte) []string { var r pairing.PhoneSignInRequest; _ = decodeJSONBytes(d, &r); return []string{r.Password} }},
+		func(d []byte) []string {
+			var r pairing.PhoneSignInRequest
+			_ = decodeJSONBytes(d, &r)
+			return []string{r.Password}
+		}},
 	{"POST /phone/v1/qr/scan", func(d []byte) error { _, err := decodeScanRequest(d); return err },
-		func(d []byte) []string { var r pairing.ScanRequest; _ = decodeJSONBytes(d, &r); return []string{qrSecretOf(r.Payload)} }},
+		func(d []byte) []string {
+			var r pairing.ScanRequest
+			_ = decodeJSONBytes(d, &r)
+			return []string{qrSecretOf(r.Payload)}
+		}},
 	{"POST /phone/v1/password", func(d []byte) error { _, err := decodePasswordChange(d); return err },
-		func(d []byte) []string { var r pairing.PasswordChange; _ = decodeJSONBytes(d, &r); return []string{r.Old, r.New} }},
+		func(d []byte) []string {
+			var r pairing.PasswordChange
+			_ = decodeJSONBytes(d, &r)
+			return []string{r.Old, r.New}
+		}},
 	{"POST /mock/v1/accounts", func(d []byte) error { _, err := decodeAccountRequest(d); return err },
 		func(d []byte) []string { var r SeedAccount; _ = decodeJSONBytes(d, &r); return []string{r.Password} }},
 	{"POST /mock/v1/faults", func(d []byte) error { _, err := decodeFaultRequest(d); return err }, nil},
