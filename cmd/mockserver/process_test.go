@@ -83,6 +83,9 @@ func (p *process) call(t *testing.T, method, path, token string, body, out any, 
 	if err != nil {
 		t.Fatal(err)
 	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}

@@ -89,8 +89,8 @@ func (h *harness) do(method, path string, body any, headers ...hdr) *response {
 	if err != nil {
 		h.t.Fatalf("request: %v", err)
 	}
-	if rd != nil {
-		req.Header.Set("Content-Type", "application/json")
+	if rd != nil || method == http.MethodPost {
+		req.Header.Set("Content-Type", "application/json") // a JSON API: tester POSTs need it even without a body
 	}
 	for _, kv := range headers {
 		req.Header.Set(kv[0], kv[1])
