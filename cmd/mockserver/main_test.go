@@ -11,6 +11,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"reflect"
 	"regexp"
@@ -270,5 +271,34 @@ func TestTLSWritesTheCertificateToTrust(t *testing.T) {
 	resp.Body.Close()
 	if _, err := http.Get(url + "/mock/v1/health"); err == nil || !errors.As(err, new(*tls.CertificateVerificationError)) {
 		t.Errorf("an untrusting client connected: %v", err)
+	}
+}
+
+// The mock server is pure Go: `make run-mockserver` installs Go if it is
+// missing and nothing of the desktop's (no C compiler, no GUI libraries).
+func TestMakeRunMockserverNeedsOnlyGo(t *testing.T) {
+	if _, err := exec.LookPath("make"); err != nil {
+		t.Skip("make is not installed")
+	}
+	out, err := exec.Command("make", "-C", "../..", "-n", "-B", "run-mockserver").CombinedOutput()
+	if err != nil {
+		t.Fatalf("make -n run-mockserver: %v\n%s", err, out)
+	}
+	plan := string(out)
+	if !strings.Contains(plan, "scripts/deps.sh go") {
+		t.Errorf("make run-mockserver does not make sure Go is there (scripts/deps.sh go):\n%s", plan)
+	}
+	for _, heavy := range []string{"deps.sh run", "deps.sh test", "deps.sh package", "CGO_ENABLED=1"} {
+		if strings.Contains(plan, heavy) {
+			t.Errorf("make run-mockserver runs %q:\n%s", heavy, plan)
+		}
+	}
+	// deps.sh go asks only for Go's own packages.
+	script, err := os.ReadFile("../../scripts/deps.sh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(script), `"${1:-run}" = go`) {
+		t.Error("scripts/deps.sh has no go mode")
 	}
 }

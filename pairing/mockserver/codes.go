@@ -50,7 +50,7 @@ func (s *Server) handleSubmitCode(w http.ResponseWriter, r *http.Request) {
 	}
 	if rec.State != loginApproved {
 		if destroyed {
-			s.destroyLogin(id)
+			s.destroyLogin(id, now)
 		}
 		s.fail(w, r, newAPIError(http.StatusBadRequest, pairing.CodeInvalidCode, "the code is wrong").
 			withAttempts(s.cfg.CodeAttempts-rec.CodeFailures))
@@ -73,11 +73,17 @@ func (s *Server) expireIfDue(id string, now time.Time, err error) {
 	}
 }
 
-// destroyLogin removes a login after too many wrong codes; its streams end
-// with "expired" since the login can no longer complete.
-func (s *Server) destroyLogin(id string) {
-	if err := s.store.DeleteLogin(id); err != nil && !errors.Is(err, errNotFound) {
-		s.log.Error("removing pending login", "login_id", id, "err", err)
+// destroyLogin ends a login after too many wrong codes: every call answers
+// login_not_found, and its streams (also one reopened later, until the
+// record is purged like any ended login) hear "expired", since it can no
+// longer complete.
+func (s *Server) destroyLogin(id string, now time.Time) {
+	err := s.store.UpdateLogin(id, func(l loginRecord) (loginRecord, error) {
+		l.State, l.EndedAt = loginDestroyed, now
+		return l, nil
+	})
+	if err != nil && !errors.Is(err, errNotFound) {
+		s.log.Error("destroying pending login", "login_id", id, "err", err)
 	}
 	s.logins.publish(id, newEvent(pairing.EventExpired, struct{}{}, true))
 }

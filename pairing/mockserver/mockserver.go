@@ -104,11 +104,35 @@ func New(cfg Config) (*Server, error) {
 	if err := s.seed(); err != nil {
 		return nil, errors.Join(err, s.store.Close())
 	}
+	if err := s.restoreClock(); err != nil {
+		return nil, errors.Join(err, s.store.Close())
+	}
 	s.handler = s.routes()
-	s.removeHook = s.clock.onAdvance(s.processDue)
+	s.removeHook = s.clock.onAdvance(func() {
+		s.saveClock()
+		s.processDue()
+	})
 	go s.runTimers()
 	go s.runHeartbeats()
 	return s, nil
+}
+
+// restoreClock moves the clock as far as it was moved before a restart on the
+// same state file: it never goes back.
+func (s *Server) restoreClock() error {
+	saved, err := s.store.ClockOffset()
+	if err != nil {
+		return fmt.Errorf("mockserver: reading the clock: %w", err)
+	}
+	s.clock.Advance(saved - s.clock.advanced())
+	return nil
+}
+
+// saveClock keeps the clock's offset in the store after each advance.
+func (s *Server) saveClock() {
+	if err := s.store.SaveClockOffset(s.clock.advanced()); err != nil && !errors.Is(err, errStoreClosed) {
+		s.log.Error("saving the clock offset", "err", err)
+	}
 }
 
 // hashSeeds validates and hashes the seeded accounts once, so a reset is quick.

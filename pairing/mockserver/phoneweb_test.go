@@ -428,3 +428,31 @@ func FuzzQRPicture(f *testing.F) {
 		readQR(img)
 	})
 }
+
+// The page shows every error in the person's language, chosen by the error
+// code; the server's English message is only the detail under it.
+func TestPhonePageTranslatesEveryErrorCodeTheServerSends(t *testing.T) {
+	pw := newPhoneWeb(t)
+	src := pw.get(t, "/phone/static/i18n.js").Body.String()
+	en := i18nKeys(t, src, "en")
+	// Every code a phone, tester or page call can answer with (pairing/errors.go,
+	// this package's picture and tester codes), and the page's own.
+	codes := []string{
+		pairing.CodeBadRequest, pairing.CodeInvalidCredentials, pairing.CodeAccountLocked, pairing.CodeTooManyRequests,
+		pairing.CodeMaintenance, pairing.CodeInvalidCode, pairing.CodeLoginNotFound, pairing.CodeLoginExpired,
+		pairing.CodeCodeExpired, pairing.CodeLoginDeclined, pairing.CodeNotFound, pairing.CodeUnauthorized,
+		pairing.CodeForbidden, pairing.CodeInternal, pairing.CodeInvalidToken, pairing.CodeInvalidQR,
+		codeImageTooLarge, codeUnsupportedImage, codeQRNotFound, codeConflict,
+		pairing.CodeNetwork, pairing.CodeBadResponse, "unknown",
+	}
+	for _, code := range codes {
+		if _, ok := slices.BinarySearch(en, "err."+code); !ok {
+			t.Errorf("i18n.js has no err.%s: a Korean reader would see the server's English message", code)
+		}
+	}
+	// An unknown code still gets a translated title, never the English message alone.
+	view := pw.get(t, "/phone/static/view.js").Body.String()
+	if strings.Contains(view, "api.message || api.code") || !strings.Contains(view, `"err.unknown"`) {
+		t.Error("view.js shows the server's message as the title of an unknown error")
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -113,7 +114,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 // marshalJSON is json.Marshal without HTML escaping, so a QR payload's "&"
-// reads as itself.
+// reads as itself, and with every time to the millisecond (millisecondTimes).
 func marshalJSON(v any) ([]byte, error) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
@@ -121,7 +122,23 @@ func marshalJSON(v any) ([]byte, error) {
 	if err := enc.Encode(v); err != nil {
 		return nil, err
 	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+	return millisecondTimes(bytes.TrimSuffix(buf.Bytes(), []byte("\n"))), nil
+}
+
+// timeMember finds a time member in compact JSON as encoding/json writes a
+// time.Time (RFC 3339, trailing zeros of the fraction dropped). Its quotes are
+// unescaped, so it can only be a member, never text inside a string.
+var timeMember = regexp.MustCompile(`"(\w*_at|now|time)":"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d{1,9})?Z"`)
+
+// millisecondTimes writes every time member with exactly three fractional
+// digits, as the protocol promises ("…T10:00:00.000Z"); the server's clock
+// has no finer digits.
+func millisecondTimes(data []byte) []byte {
+	return timeMember.ReplaceAllFunc(data, func(m []byte) []byte {
+		sub := timeMember.FindSubmatch(m)
+		frac := append(bytes.TrimPrefix(sub[3], []byte(".")), "000"...)[:3]
+		return fmt.Appendf(nil, `"%s":"%s.%sZ"`, sub[1], sub[2], frac)
+	})
 }
 
 // writeError answers the one error shape of the protocol.
