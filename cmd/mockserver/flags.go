@@ -55,6 +55,7 @@ func bindFlags(fs *flag.FlagSet, cfg *mockserver.Config, opts *options) {
 	fs.Var(uintFlag[uint32]{&cfg.Argon2Time}, "argon2-time", "argon2id passes")
 	fs.Var(uintFlag[uint8]{&cfg.Argon2Threads}, "argon2-threads", "argon2id lanes")
 	fs.DurationVar(&cfg.Heartbeat, "heartbeat", cfg.Heartbeat, "SSE heartbeat comment interval")
+	fs.DurationVar(&cfg.ReadTimeout, "read-timeout", cfg.ReadTimeout, "a request's headers and body must arrive within this, else 408 (event streams are not cut)")
 	fs.IntVar(&cfg.JournalSize, "journal-size", cfg.JournalSize, "requests kept in the journal (GET /mock/v1/requests)")
 }
 

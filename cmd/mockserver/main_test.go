@@ -53,6 +53,7 @@ func TestEveryNumberIsAFlag(t *testing.T) {
 		{"argon2-time", "3", "Argon2Time", uint32(3)},
 		{"argon2-threads", "2", "Argon2Threads", uint8(2)},
 		{"heartbeat", "5s", "Heartbeat", 5 * time.Second},
+		{"read-timeout", "1m", "ReadTimeout", time.Minute},
 		{"admin-token", "tok", "AdminToken", "tok"},
 		{"state", "/tmp/x.db", "StatePath", "/tmp/x.db"},
 	}

@@ -18,7 +18,7 @@ import (
 )
 
 // buildBinary compiles this command with a version stamped in.
-func buildBinary(t *testing.T) string {
+func buildBinary(t testing.TB) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "mockserver")
 	cmd := exec.Command("go", "build", "-ldflags", "-X main.version=9.9.9 -X main.commit=abc1234", "-o", bin, ".")
@@ -34,7 +34,7 @@ type process struct {
 	url string
 }
 
-func startProcess(t *testing.T, bin string, args ...string) *process {
+func startProcess(t testing.TB, bin string, args ...string) *process {
 	t.Helper()
 	cmd := exec.Command(bin, append(args, cheap...)...)
 	stdout, err := cmd.StdoutPipe()
@@ -69,7 +69,7 @@ func startProcess(t *testing.T, bin string, args ...string) *process {
 	return nil
 }
 
-func (p *process) call(t *testing.T, method, path, token string, body, out any, headers ...string) int {
+func (p *process) call(t testing.TB, method, path, token string, body, out any, headers ...string) int {
 	t.Helper()
 	var rd io.Reader
 	if body != nil {

@@ -226,6 +226,7 @@ func (s *Server) Start(addr string) (string, error) {
 	srv := &http.Server{
 		Handler:           s.handler,
 		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       s.cfg.ReadTimeout, // also the body; net/http lifts it once a body is read, so streams live on
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 		ConnContext:       markHandOff, // its event streams may leave net/http (handoff.go)

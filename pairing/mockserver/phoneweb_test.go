@@ -307,6 +307,30 @@ func pwPNGClaiming(t *testing.T, w, h uint32) []byte {
 	return data
 }
 
+// Pictures are checked by their header before any pixel is decoded: one too
+// large to read within the memory of one decode is refused, saying how
+// large a picture may be, and pictures that fit are still read.
+func TestQRDecodeRefusesTooManyPixelsBeforeDecoding(t *testing.T) {
+	pw := newPhoneWeb(t)
+	rec := pw.upload(t, "image", pwPNGClaiming(t, 4096, 4096))
+	pwAssertError(t, rec, http.StatusRequestEntityTooLarge, codeImageTooLarge)
+	if !regexp.MustCompile(`at most [0-9.]+ megapixels`).MatchString(rec.Body.String()) {
+		t.Errorf("the refusal does not say how large a picture may be: %s", rec.Body)
+	}
+	// A screenshot-sized QR code in every accepted format is read.
+	payload := pwPayload(t)
+	for name, data := range map[string][]byte{
+		"PNG 1200×1200":  pwEncode(t, pwQRImage(t, payload, 1200), png.Encode),
+		"JPEG 1200×1200": pwEncode(t, pwQRImage(t, payload, 1200), func(w io.Writer, m image.Image) error { return jpeg.Encode(w, m, nil) }),
+		"GIF 1200×1200":  pwEncode(t, pwQRImage(t, payload, 1200), func(w io.Writer, m image.Image) error { return gif.Encode(w, m, nil) }),
+	} {
+		rec := pw.upload(t, "image", data)
+		if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), payload) {
+			t.Errorf("%s: %d %.200s", name, rec.Code, rec.Body)
+		}
+	}
+}
+
 func TestQRDecodeRefusesBadUploadsCleanly(t *testing.T) {
 	pw := newPhoneWeb(t)
 	blank := pwEncode(t, image.NewGray(image.Rect(0, 0, 200, 200)), png.Encode)
@@ -332,6 +356,8 @@ func TestQRDecodeRefusesBadUploadsCleanly(t *testing.T) {
 		{"one byte over 4 MiB", "image", append(append([]byte{}, pngQR...), make([]byte, MaxQRImageBytes+1-len(pngQR))...), http.StatusRequestEntityTooLarge, codeImageTooLarge},
 		{"5 MiB in another field", "other", make([]byte, 5<<20), http.StatusRequestEntityTooLarge, codeImageTooLarge},
 		{"tiny file claiming 20000×20000 pixels", "image", pwPNGClaiming(t, 20000, 20000), http.StatusRequestEntityTooLarge, codeImageTooLarge},
+		{"tiny file claiming 4096×4096 pixels", "image", pwPNGClaiming(t, 4096, 4096), http.StatusRequestEntityTooLarge, codeImageTooLarge},
+		{"a real 4096×4096 picture of 70 KB", "image", pwEncode(t, image.NewGray(image.Rect(0, 0, 4096, 4096)), png.Encode), http.StatusRequestEntityTooLarge, codeImageTooLarge},
 		{"tiny file claiming zero width", "image", pwPNGClaiming(t, 0, 10), http.StatusBadRequest, codeUnsupportedImage},
 	}
 	for _, tt := range tests {
@@ -421,11 +447,10 @@ func FuzzQRPicture(f *testing.F) {
 	f.Add([]byte("GIF89a"))
 	f.Add([]byte("\xff\xd8\xff\xe0garbage"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		img, err := decodePicture(data)
-		if err != nil {
+		if _, err := checkPicture(data); err != nil {
 			return
 		}
-		readQR(img)
+		_, _ = readPicture(data) // may refuse; must not panic or hang
 	})
 }
 

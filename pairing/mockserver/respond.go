@@ -187,9 +187,23 @@ func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 		if errors.As(err, &mbe) {
 			return nil, newAPIError(http.StatusRequestEntityTooLarge, pairing.CodeBadRequest, "request body too large")
 		}
+		if isTimeout(err) {
+			return nil, errBodyTimeout()
+		}
 		return nil, badRequest("request body could not be read")
 	}
 	return data, nil
+}
+
+// isTimeout reports whether err is a read deadline passing (Config.BodyTimeout).
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
+// errBodyTimeout answers a body that did not arrive within Config.BodyTimeout.
+func errBodyTimeout() *apiError {
+	return newAPIError(http.StatusRequestTimeout, pairing.CodeBadRequest, "the request body did not arrive in time; send it again")
 }
 
 // decodeJSONBytes decodes a request body into v. Unknown fields are allowed
