@@ -34,6 +34,9 @@ type boltStore struct {
 }
 
 func openBoltStore(path string) (*boltStore, error) {
+	if err := checkStateFile(path); err != nil {
+		return nil, err
+	}
 	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second})
 	if err != nil {
 		return nil, fmt.Errorf("opening state file %s: %w", path, err)
