@@ -85,6 +85,21 @@ func TestEveryNumberIsAFlag(t *testing.T) {
 	}
 }
 
+func TestCORSOriginRepeats(t *testing.T) {
+	cfg := mockserver.DefaultConfig()
+	fs := flag.NewFlagSet("test", flag.ContinueOnError)
+	bindFlags(fs, &cfg, &options{})
+	if err := fs.Parse([]string{"--cors-origin", "http://localhost:3000", "--cors-origin", "https://tools.example.test"}); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(cfg.CORSOrigins, []string{"http://localhost:3000", "https://tools.example.test"}) {
+		t.Errorf("CORSOrigins %v", cfg.CORSOrigins)
+	}
+	if len(mockserver.DefaultConfig().CORSOrigins) != 0 {
+		t.Error("CORS is on by default")
+	}
+}
+
 func TestVersion(t *testing.T) {
 	var out strings.Builder
 	if err := run(context.Background(), []string{"--version"}, &out, io.Discard); err != nil {

@@ -73,6 +73,7 @@ type Config struct {
 	// Wiring.
 	AdminToken  string       // when set, /mock/v1 needs "Authorization: Bearer <AdminToken>" and is reachable from anywhere
 	StatePath   string       // bbolt file; empty keeps everything in memory
+	CORSOrigins []string     // browser origins ("http://localhost:3000") allowed to call the server; none by default
 	TLS         *tls.Config  // when set, Start serves HTTPS
 	Clock       *Clock       // nil: the real clock (which testers can still advance)
 	Logger      *slog.Logger // nil: discard
@@ -162,5 +163,8 @@ func (c *Config) validate() error {
 	positiveDur("heartbeat", c.Heartbeat)
 	positiveDur("tick interval", c.TickInterval)
 	positive("journal size", c.JournalSize)
+	if err := checkCORSOrigins(c.CORSOrigins); err != nil {
+		errs = append(errs, err)
+	}
 	return errors.Join(errs...)
 }

@@ -122,8 +122,8 @@ func (f Fault) check() error {
 		if _, err := path.Match(strings.TrimSuffix(f.Path, "/**"), "/"); err != nil {
 			return badRequest("path is not a valid pattern")
 		}
-		if isTesterPath(literalPrefix(f.Path)) {
-			return badRequest("faults never apply to the tester controls under /mock/; this one would never fire")
+		if p := literalPrefix(f.Path); untouchable(p) || untouchable(strings.TrimSuffix(f.Path, "/**")) {
+			return badRequest("faults never apply to /mock/, /healthz or /openapi.yaml; this one would never fire")
 		}
 	}
 	return nil
@@ -247,10 +247,10 @@ func (s *Server) AddFault(f Fault) (Fault, error) {
 // ClearFaults removes every fault.
 func (s *Server) ClearFaults() { s.faults.clear() }
 
-// injectFaults applies the first matching fault to every request outside /mock/.
+// injectFaults applies the first matching fault to every request of the protocol.
 func (s *Server) injectFaults(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if isTesterPath(r.URL.Path) {
+		if untouchable(r.URL.Path) {
 			next.ServeHTTP(w, r)
 			return
 		}

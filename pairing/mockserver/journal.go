@@ -108,7 +108,7 @@ func noteFault(r *http.Request, f Fault) {
 // answered, and logs every request (tester calls too) at debug level.
 func (s *Server) recordRequests(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if isTesterPath(r.URL.Path) {
+		if untouchable(r.URL.Path) {
 			start := time.Now()
 			rw := &recordingWriter{ResponseWriter: w, skipBody: true}
 			next.ServeHTTP(rw, r)
