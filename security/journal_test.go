@@ -10,11 +10,13 @@ import (
 )
 
 // Go's JSON decoder matches member names case-insensitively with Unicode
-// folding (ſ is s, K is k), so a secret sent under "paſſword" or
-// "PAYLOAD" is read as the password or the QR payload. The request journal
-// must hide it all the same, and every Authorization value whatever its shape.
+// folding (ſ is s, K is k), so "paſſword" or "PAYLOAD" would be read as the
+// password or the QR payload. The server refuses such spellings (it reads
+// only the documented names), and the request journal, which keeps refused
+// requests too, hides their values all the same, and every Authorization
+// value whatever its shape.
 
-// foldedSpellings are spellings of name the decoder reads as name.
+// foldedSpellings are spellings Go's decoder would read as name.
 func foldedSpellings(name string) []string {
 	out := []string{strings.ToUpper(name), strings.ToUpper(name[:1]) + name[1:]}
 	if strings.Contains(name, "s") {
@@ -26,52 +28,44 @@ func foldedSpellings(name string) []string {
 	return out
 }
 
-func TestJournalRedactsSecretsUnderEverySpellingTheDecoderAccepts(t *testing.T) {
+func TestSecretsUnderFoldedNamesAreRefusedAndNeverJournaled(t *testing.T) {
 	r := newRig(t)
 	email, password := r.account("folded")
-	var leaks []string // secrets the server accepted, which must not be in the journal or the log
-
-	// Given a sign-in whose password member is spelt differently each time,
-	payloadKeys := foldedSpellings("payload")
-	for i, key := range foldedSpellings("password") {
-		body := `{"email":"` + email + `",` + jsonKey(key) + `:"` + password + `","device":` + deviceJSON(t, 1) + `}`
-		resp := r.do("POST", "/v1/logins", body)
-		// the server reads it as the password (it opens a pending login),
-		if resp.status != http.StatusCreated {
-			t.Fatalf("%q: sign-in answered %d %s; the decoder should read it as the password", key, resp.status, resp.body)
-		}
-		var pl pairing.PendingLogin
-		if err := json.Unmarshal(resp.body, &pl); err != nil {
-			t.Fatal(err)
-		}
-		leaks = append(leaks, password, pl.QR.Payload[strings.LastIndex(pl.QR.Payload, "s=")+2:])
-
-		// and the phone scans its QR code with the payload member spelt the same odd ways.
-		phone := r.phoneToken(email, password)
-		pk := payloadKeys[i%len(payloadKeys)]
-		scan := r.do("POST", "/phone/v1/qr/scan", `{`+jsonKey(pk)+`:"`+pl.QR.Payload+`"}`, "Authorization", "Bearer "+phone)
-		if scan.status != http.StatusOK {
-			t.Fatalf("scan with %q answered %d %s", pk, scan.status, scan.body)
-		}
-		r.do("DELETE", "/v1/logins/"+pl.LoginID, nil, pairing.HeaderDevice, device(1).Fingerprint)
-		leaks = append(leaks, phone)
-	}
-	// A password change whose members are spelt oddly is read too.
 	phone := r.phoneToken(email, password)
-	const newPassword = "N3w-Folded-Passw0rd"
-	change := r.do("POST", "/phone/v1/password", `{"OLD":"`+password+`","NEW":"`+newPassword+`"}`, "Authorization", "Bearer "+phone)
-	if change.status != http.StatusNoContent {
-		t.Fatalf("password change answered %d %s", change.status, change.body)
+	resp := r.do("POST", "/v1/logins", pairing.LoginRequest{Email: email, Password: password, Device: device(1)})
+	var pl pairing.PendingLogin
+	if resp.status != http.StatusCreated || json.Unmarshal(resp.body, &pl) != nil {
+		t.Fatalf("sign-in: %d %s", resp.status, resp.body)
 	}
-	leaks = append(leaks, newPassword, phone)
-	// Authorization headers of every shape.
+	const newPassword = "N3w-Folded-Passw0rd"
+	secrets := []string{password, pl.QR.Payload[strings.LastIndex(pl.QR.Payload, "s=")+2:], newPassword, phone}
+
+	refused := func(what string, resp response) {
+		t.Helper()
+		if resp.status != http.StatusBadRequest || resp.errorCode() != pairing.CodeBadRequest {
+			t.Errorf("%s: %d %s, want 400 bad_request", what, resp.status, resp.body)
+		}
+	}
+	// Given secrets sent under every spelling the decoder would fold to theirs,
+	for _, key := range foldedSpellings("password") {
+		refused("sign-in with "+key, r.do("POST", "/v1/logins",
+			`{"email":"`+email+`",`+jsonKey(key)+`:"`+password+`","device":`+deviceJSON(t, 2)+`}`))
+		refused("phone sign-in with "+key, r.do("POST", "/phone/v1/signin", `{"email":"`+email+`",`+jsonKey(key)+`:"`+password+`"}`))
+	}
+	for _, key := range foldedSpellings("payload") {
+		refused("scan with "+key, r.do("POST", "/phone/v1/qr/scan", `{`+jsonKey(key)+`:"`+pl.QR.Payload+`"}`, "Authorization", "Bearer "+phone))
+	}
+	refused("password change with OLD/NEW", r.do("POST", "/phone/v1/password",
+		`{"OLD":"`+password+`","NEW":"`+newPassword+`","old":"x","new":"y"}`, "Authorization", "Bearer "+phone))
+	// and Authorization headers of every shape,
 	for _, value := range []string{phone, "Bearer\t" + phone, "bearer  " + phone, "Basic " + phone, "Token=" + phone} {
 		r.do("GET", "/phone/v1/link", nil, "Authorization", value)
 	}
 
+	// then neither the journal nor the log shows any of them.
 	journal := string(r.do("GET", "/mock/v1/requests", nil).body)
 	logs := r.log.String()
-	for _, secret := range leaks {
+	for _, secret := range secrets {
 		if strings.Contains(journal, secret) || strings.Contains(journal, jsonEscaped(secret)) {
 			t.Errorf("the journal shows the secret %.6s…", secret)
 		}
@@ -79,9 +73,25 @@ func TestJournalRedactsSecretsUnderEverySpellingTheDecoderAccepts(t *testing.T) 
 			t.Errorf("the log shows the secret %.6s…", secret)
 		}
 	}
-	if !strings.Contains(journal, "[redacted]") || !strings.Contains(journal, "/phone/v1/qr/scan") {
-		t.Error("the journal lost the redacted entries themselves")
+	if strings.Count(journal, "[redacted]") < 10 || !strings.Contains(journal, "/phone/v1/qr/scan") {
+		t.Error("the journal lost the refused requests themselves")
 	}
+	// The QR code was never scanned.
+	for _, p := range r.phoneLink(t, phone).Pending {
+		if p.LoginID == pl.LoginID && p.Scanned {
+			t.Error("a refused scan marked the login scanned")
+		}
+	}
+}
+
+func (r *rig) phoneLink(t *testing.T, phone string) pairing.LinkScreen {
+	t.Helper()
+	var ls pairing.LinkScreen
+	resp := r.do("GET", "/phone/v1/link", nil, "Authorization", "Bearer "+phone)
+	if resp.status != http.StatusOK || json.Unmarshal(resp.body, &ls) != nil {
+		t.Fatalf("link screen: %d %s", resp.status, resp.body)
+	}
+	return ls
 }
 
 // jsonKey writes name as a JSON member name.

@@ -15,6 +15,7 @@ import (
 
 	"github.com/linkdesk/linkdesk/pairing"
 	"github.com/linkdesk/linkdesk/pairing/mockserver"
+	"github.com/linkdesk/linkdesk/pairing/mockserver/openapitest"
 )
 
 // buildBinary compiles this command with a version stamped in.
@@ -30,8 +31,9 @@ func buildBinary(t testing.TB) string {
 
 // process is the mock server running as its own process.
 type process struct {
-	cmd *exec.Cmd
-	url string
+	cmd    *exec.Cmd
+	url    string
+	client *http.Client // checks every exchange against the OpenAPI description
 }
 
 func startProcess(t testing.TB, bin string, args ...string) *process {
@@ -62,7 +64,7 @@ func startProcess(t testing.TB, bin string, args ...string) *process {
 		if !ok {
 			t.Fatalf("first line %q", line)
 		}
-		return &process{cmd: cmd, url: url}
+		return &process{cmd: cmd, url: url, client: &http.Client{Transport: openapitest.New(t, mockserver.OpenAPI()).Transport(nil)}}
 	case <-time.After(waitFor):
 		t.Fatal("the server printed nothing")
 	}
@@ -92,7 +94,7 @@ func (p *process) call(t testing.TB, method, path, token string, body, out any, 
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Set(headers[i], headers[i+1])
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := p.client.Do(req)
 	if err != nil {
 		t.Fatalf("%s %s: %v", method, path, err)
 	}

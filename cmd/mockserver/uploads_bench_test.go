@@ -57,7 +57,7 @@ func BenchmarkHostilePictureUploads(b *testing.B) {
 					}
 					req.Header.Set("Content-Type", contentType)
 					req.Header.Set("Authorization", "Bearer "+phone.PhoneToken)
-					resp, err := http.DefaultClient.Do(req)
+					resp, err := p.client.Do(req)
 					if err != nil {
 						b.Fatal(err)
 					}

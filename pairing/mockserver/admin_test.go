@@ -169,18 +169,18 @@ func errorCode(t *testing.T, rec *httptest.ResponseRecorder) string {
 func TestTesterControlsAreLoopbackOnly(t *testing.T) {
 	h := newHarness(t)
 	for _, addr := range []string{"127.0.0.1:5000", "[::1]:5000"} {
-		if rec := serveFrom(h.srv.Handler(), addr, "GET", "/mock/v1/health", ""); rec.Code != http.StatusOK {
+		if rec := serveFrom(h.handler, addr, "GET", "/mock/v1/health", ""); rec.Code != http.StatusOK {
 			t.Errorf("from %s: %d", addr, rec.Code)
 		}
 	}
 	for _, path := range []string{"/mock/v1/health", "/mock/v1/requests", "/mock/v1/reset", "/mock/nothing"} {
-		rec := serveFrom(h.srv.Handler(), "203.0.113.7:5000", "GET", path, "")
+		rec := serveFrom(h.handler, "203.0.113.7:5000", "GET", path, "")
 		if rec.Code != http.StatusForbidden || errorCode(t, rec) != pairing.CodeForbidden {
 			t.Errorf("remote %s: %d %s", path, rec.Code, rec.Body)
 		}
 	}
 	// The desktop API answers everyone.
-	if rec := serveFrom(h.srv.Handler(), "203.0.113.7:5000", "GET", "/v1/session", ""); rec.Code != http.StatusUnauthorized {
+	if rec := serveFrom(h.handler, "203.0.113.7:5000", "GET", "/v1/session", ""); rec.Code != http.StatusUnauthorized {
 		t.Errorf("remote /v1/session: %d", rec.Code)
 	}
 }
@@ -198,7 +198,7 @@ func TestAdminTokenOpensTheControlsToAnyone(t *testing.T) {
 		{"203.0.113.7:5000", "s3cret-admiN", http.StatusUnauthorized},
 	}
 	for _, tc := range cases {
-		rec := serveFrom(h.srv.Handler(), tc.addr, "GET", "/mock/v1/health", tc.token)
+		rec := serveFrom(h.handler, tc.addr, "GET", "/mock/v1/health", tc.token)
 		if rec.Code != tc.status {
 			t.Errorf("from %s with %q: %d, want %d", tc.addr, tc.token, rec.Code, tc.status)
 		}
@@ -230,7 +230,7 @@ func serveTester(h http.Handler, host, method, path, contentType, body, token st
 // neither must reach the tester controls.
 func TestTesterWritesNeedJSONAndALoopbackHost(t *testing.T) {
 	h := newHarness(t)
-	handler := h.srv.Handler()
+	handler := h.handler
 	const local = "127.0.0.1:8470"
 
 	// Writes a browser sends cross-site without a preflight are refused and change nothing.
@@ -284,7 +284,7 @@ func TestTesterWritesNeedJSONAndALoopbackHost(t *testing.T) {
 
 func TestAdminTokenAllowsAnyHostButStillNeedsJSON(t *testing.T) {
 	h := newHarness(t, func(c *mockserver.Config) { c.AdminToken = "s3cret-admin" })
-	handler := h.srv.Handler()
+	handler := h.handler
 	if rec := serveTester(handler, "mock.example.test:8470", "GET", "/mock/v1/health", "", "", "s3cret-admin"); rec.Code != http.StatusOK {
 		t.Errorf("with the admin token and a public Host: %d", rec.Code)
 	}

@@ -17,6 +17,9 @@ import (
 	"github.com/linkdesk/linkdesk/pairing"
 )
 
+// faultHeader names the fault that hit a request, on its answer.
+const faultHeader = "X-Linkdesk-Fault"
+
 // maxFaultDelay bounds the delay a fault may add, and its Retry-After.
 const maxFaultDelay = 10 * time.Minute
 
@@ -260,6 +263,7 @@ func (s *Server) injectFaults(next http.Handler) http.Handler {
 			return
 		}
 		noteFault(r, f)
+		w.Header().Set(faultHeader, f.ID) // tells testers (and the OpenAPI check) which answers a fault made
 		if f.Delay > 0 {
 			t := time.NewTimer(f.Delay)
 			select {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io/fs"
 	"net/http"
-	"strings"
 
 	"github.com/linkdesk/linkdesk/pairing"
 )
@@ -63,7 +62,7 @@ func servePhonePage(w http.ResponseWriter, r *http.Request) {
 func staticAssets(fsys fs.FS) http.Handler {
 	files := http.FileServerFS(fsys)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "" || strings.HasSuffix(r.URL.Path, "/") {
+		if st, err := fs.Stat(fsys, r.URL.Path); err != nil || st.IsDir() {
 			writeError(w, r, http.StatusNotFound, pairing.CodeNotFound, "no such file")
 			return
 		}
@@ -73,4 +72,3 @@ func staticAssets(fsys fs.FS) http.Handler {
 		files.ServeHTTP(w, r)
 	})
 }
-

@@ -24,6 +24,7 @@ import (
 	qrcode "github.com/skip2/go-qrcode"
 
 	"github.com/linkdesk/linkdesk/pairing"
+	"github.com/linkdesk/linkdesk/pairing/mockserver/openapitest"
 )
 
 // phoneWeb is a mock server seen through its HTTP handler, with a signed-in phone.
@@ -43,13 +44,15 @@ func newPhoneWeb(t *testing.T) phoneWeb {
 			t.Errorf("closing the mock server: %v", err)
 		}
 	})
-	pw := phoneWeb{handler: srv.Handler()}
+	pw := phoneWeb{handler: openapitest.New(t, openAPISpec).Handler(srv.Handler())}
 	body, err := json.Marshal(pairing.PhoneSignInRequest{Email: DemoEmail, Password: DemoPassword})
 	if err != nil {
 		t.Fatal(err)
 	}
 	rec := httptest.NewRecorder()
-	pw.handler.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/phone/v1/signin", bytes.NewReader(body)))
+	req := httptest.NewRequest(http.MethodPost, "/phone/v1/signin", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	pw.handler.ServeHTTP(rec, req)
 	var in pairing.PhoneSignIn
 	if err := json.Unmarshal(rec.Body.Bytes(), &in); rec.Code != http.StatusOK || err != nil || in.PhoneToken == "" {
 		t.Fatalf("phone sign-in: status %d, body %.200s", rec.Code, rec.Body)

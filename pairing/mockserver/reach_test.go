@@ -18,7 +18,7 @@ func TestHealthzAnswersAnyone(t *testing.T) {
 		req := httptest.NewRequest("GET", "/healthz", nil)
 		req.RemoteAddr, req.Host = addr, "mock.example.test"
 		rec := httptest.NewRecorder()
-		h.srv.Handler().ServeHTTP(rec, req)
+		h.handler.ServeHTTP(rec, req)
 		if rec.Code != http.StatusOK || rec.Body.String() != "ok\n" || !strings.HasPrefix(rec.Header().Get("Content-Type"), "text/plain") {
 			t.Errorf("from %s: %d %q %q", addr, rec.Code, rec.Header().Get("Content-Type"), rec.Body)
 		}
@@ -43,7 +43,7 @@ func TestCORSOnlyForTheOriginsGiven(t *testing.T) {
 		req.Header.Set("Access-Control-Request-Method", method)
 		req.Header.Set("Access-Control-Request-Headers", headers)
 		rec := httptest.NewRecorder()
-		h.srv.Handler().ServeHTTP(rec, req)
+		h.handler.ServeHTTP(rec, req)
 		return rec
 	}
 	rec := preflight(tool, "/mock/v1/maintenance", "POST", "content-type")

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
@@ -220,7 +221,7 @@ func decodeJSONBytes(data []byte, v any) error {
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return badRequest("request body has data after the JSON object")
 	}
-	return nil
+	return checkMemberNames(data, reflect.TypeOf(v))
 }
 
 // clientIP is the address the request came from, as the phone shows it.
