@@ -133,7 +133,7 @@ func readPicture(data []byte) (string, error) {
 
 // luminance is img's brightness, one byte a pixel, computed as gozxing's own
 // image source does (transparent parts count as white), without boxing a
-// color per pixel for the common formats.
+// color per pixel (which would allocate as much again as the picture).
 func luminance(img image.Image) (int, int, []byte) {
 	b := img.Bounds()
 	w, h := b.Dx(), b.Dy()
@@ -161,6 +161,30 @@ func luminance(img image.Image) (int, int, []byte) {
 				out = append(out, luma(m.RGBAAt(x, y).RGBA()))
 			}
 		}
+	case *image.Gray16:
+		for y := b.Min.Y; y < b.Max.Y; y++ {
+			for x := b.Min.X; x < b.Max.X; x++ {
+				out = append(out, luma(m.Gray16At(x, y).RGBA()))
+			}
+		}
+	case *image.NRGBA64:
+		for y := b.Min.Y; y < b.Max.Y; y++ {
+			for x := b.Min.X; x < b.Max.X; x++ {
+				out = append(out, luma(m.NRGBA64At(x, y).RGBA()))
+			}
+		}
+	case *image.RGBA64:
+		for y := b.Min.Y; y < b.Max.Y; y++ {
+			for x := b.Min.X; x < b.Max.X; x++ {
+				out = append(out, luma(m.RGBA64At(x, y).RGBA()))
+			}
+		}
+	case *image.CMYK:
+		for y := b.Min.Y; y < b.Max.Y; y++ {
+			for x := b.Min.X; x < b.Max.X; x++ {
+				out = append(out, luma(m.CMYKAt(x, y).RGBA()))
+			}
+		}
 	case *image.Paletted:
 		lut := make([]byte, len(m.Palette))
 		for i, c := range m.Palette {
@@ -175,7 +199,7 @@ func luminance(img image.Image) (int, int, []byte) {
 				}
 			}
 		}
-	default:
+	default: // no decoder of checkPicture's formats makes another type; At boxes a color per pixel
 		for y := b.Min.Y; y < b.Max.Y; y++ {
 			for x := b.Min.X; x < b.Max.X; x++ {
 				out = append(out, luma(img.At(x, y).RGBA()))
