@@ -150,41 +150,17 @@ func luminance(img image.Image) (int, int, []byte) {
 			out = append(out, m.Y[i:i+w]...)
 		}
 	case *image.NRGBA:
-		for y := b.Min.Y; y < b.Max.Y; y++ {
-			for x := b.Min.X; x < b.Max.X; x++ {
-				out = append(out, luma(m.NRGBAAt(x, y).RGBA()))
-			}
-		}
+		out = appendLuma(out, b, m.NRGBAAt)
 	case *image.RGBA:
-		for y := b.Min.Y; y < b.Max.Y; y++ {
-			for x := b.Min.X; x < b.Max.X; x++ {
-				out = append(out, luma(m.RGBAAt(x, y).RGBA()))
-			}
-		}
+		out = appendLuma(out, b, m.RGBAAt)
 	case *image.Gray16:
-		for y := b.Min.Y; y < b.Max.Y; y++ {
-			for x := b.Min.X; x < b.Max.X; x++ {
-				out = append(out, luma(m.Gray16At(x, y).RGBA()))
-			}
-		}
+		out = appendLuma(out, b, m.Gray16At)
 	case *image.NRGBA64:
-		for y := b.Min.Y; y < b.Max.Y; y++ {
-			for x := b.Min.X; x < b.Max.X; x++ {
-				out = append(out, luma(m.NRGBA64At(x, y).RGBA()))
-			}
-		}
+		out = appendLuma(out, b, m.NRGBA64At)
 	case *image.RGBA64:
-		for y := b.Min.Y; y < b.Max.Y; y++ {
-			for x := b.Min.X; x < b.Max.X; x++ {
-				out = append(out, luma(m.RGBA64At(x, y).RGBA()))
-			}
-		}
+		out = appendLuma(out, b, m.RGBA64At)
 	case *image.CMYK:
-		for y := b.Min.Y; y < b.Max.Y; y++ {
-			for x := b.Min.X; x < b.Max.X; x++ {
-				out = append(out, luma(m.CMYKAt(x, y).RGBA()))
-			}
-		}
+		out = appendLuma(out, b, m.CMYKAt)
 	case *image.Paletted:
 		lut := make([]byte, len(m.Palette))
 		for i, c := range m.Palette {
@@ -200,13 +176,20 @@ func luminance(img image.Image) (int, int, []byte) {
 			}
 		}
 	default: // no decoder of checkPicture's formats makes another type; At boxes a color per pixel
-		for y := b.Min.Y; y < b.Max.Y; y++ {
-			for x := b.Min.X; x < b.Max.X; x++ {
-				out = append(out, luma(img.At(x, y).RGBA()))
-			}
-		}
+		out = appendLuma(out, b, img.At)
 	}
 	return w, h, out
+}
+
+// appendLuma appends the luma of every pixel of r, read by at: a typed
+// accessor (NRGBAAt…) returns a color without boxing it.
+func appendLuma[C color.Color](out []byte, r image.Rectangle, at func(x, y int) C) []byte {
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		for x := r.Min.X; x < r.Max.X; x++ {
+			out = append(out, luma(at(x, y).RGBA()))
+		}
+	}
+	return out
 }
 
 // luma is gozxing's brightness of a premultiplied 16-bit color over white.
