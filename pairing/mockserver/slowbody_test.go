@@ -13,6 +13,7 @@ import (
 
 	"github.com/linkdesk/linkdesk/pairing"
 	"github.com/linkdesk/linkdesk/pairing/mockserver"
+	"github.com/linkdesk/linkdesk/pairing/mockserver/openapitest"
 )
 
 // A client that sends its headers and then stalls in the middle of the body
@@ -41,7 +42,7 @@ func TestStalledBodyIsCutButStreamsLiveOn(t *testing.T) {
 		t.Fatal(err)
 	}
 	req.Header.Set(pairing.HeaderDevice, laptop.Fingerprint)
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := checked(t).Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,6 +98,11 @@ func firstLine(b []byte) string {
 	return line
 }
 
+// checked is a client whose exchanges are checked against the OpenAPI description.
+func checked(t *testing.T) *http.Client {
+	return &http.Client{Transport: openapitest.New(t, mockserver.OpenAPI()).Transport(nil)}
+}
+
 // postJSON posts body to url and decodes a 2xx answer into out.
 func postJSON(t *testing.T, url string, body, out any) {
 	t.Helper()
@@ -104,7 +110,7 @@ func postJSON(t *testing.T, url string, body, out any) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp, err := http.Post(url, "application/json", bytes.NewReader(data))
+	resp, err := checked(t).Post(url, "application/json", bytes.NewReader(data))
 	if err != nil {
 		t.Fatal(err)
 	}
