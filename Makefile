@@ -23,14 +23,15 @@ build: deps
 	CGO_ENABLED=0 $(GO) build -ldflags "$(LDFLAGS)" -o bin/linkdesk-mockserver ./cmd/mockserver
 
 mockserver:
+	@scripts/deps.sh go
 	CGO_ENABLED=0 $(GO) build -ldflags "$(LDFLAGS)" -o bin/linkdesk-mockserver ./cmd/mockserver
 
 ## run: open the app in demo mode (embedded mock server; prints the phone simulator URL)
 run: build
 	./bin/linkdesk $(ARGS)
 
-## run-mockserver: only the mock server, for testers
-run-mockserver: deps mockserver
+## run-mockserver: only the mock server, for testers (pure Go: installs nothing but Go)
+run-mockserver: mockserver
 	./bin/linkdesk-mockserver $(ARGS)
 
 ## test: formatting, vet, every test with -race against a real Secret Service, then end to end under Xvfb

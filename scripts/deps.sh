@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Installs what `make run` / `make test` need on Debian/Ubuntu, and nothing that
-# is already there. Usage: scripts/deps.sh run|test|package
+# is already there. Usage: scripts/deps.sh run|test|package|go (go: Go alone, for the mock server)
 set -euo pipefail
 
 want=(gcc pkg-config libgl1-mesa-dev xorg-dev fonts-noto-cjk)
+if [ "${1:-run}" = go ]; then
+	want=()
+fi
 if [ "${1:-run}" = test ]; then
-	want+=(xvfb xauth xdotool gnome-keyring dbus-x11 libsecret-tools x11-apps x11-utils imagemagick)
+	want+=(xvfb xauth xdotool gnome-keyring dbus-x11 libsecret-tools x11-apps x11-utils imagemagick curl jq)
 fi
 if [ "${1:-run}" = package ]; then
 	want+=(gcc-mingw-w64-x86-64 xz-utils file make)

@@ -17,6 +17,7 @@ import (
 
 	"github.com/linkdesk/linkdesk/pairing"
 	"github.com/linkdesk/linkdesk/pairing/mockserver"
+	"github.com/linkdesk/linkdesk/pairing/mockserver/openapitest"
 )
 
 // rig is the real mock server in-process with a fake clock, cheap password
@@ -42,7 +43,8 @@ func newRig(t *testing.T, mods ...func(*mockserver.Config)) *rig {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &rig{t: t, srv: srv, hs: httptest.NewServer(srv.Handler()), clock: srv.Clock(), log: logs}
+	checked := openapitest.New(t, mockserver.OpenAPI()).Handler(srv.Handler()) // attacks too must get documented answers
+	r := &rig{t: t, srv: srv, hs: httptest.NewServer(checked), clock: srv.Clock(), log: logs}
 	t.Cleanup(func() {
 		r.hs.Close()
 		if err := srv.Close(); err != nil {

@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/linkdesk/linkdesk/pairing/mockserver"
 )
@@ -33,6 +34,7 @@ func bindFlags(fs *flag.FlagSet, cfg *mockserver.Config, opts *options) {
 	fs.StringVar(&opts.tlsCert, "tls-cert", "", "serve HTTPS with this PEM certificate `file` (needs --tls-key)")
 	fs.StringVar(&opts.tlsKey, "tls-key", "", "PEM private key `file` for --tls-cert")
 	fs.StringVar(&opts.tlsCertOut, "tls-cert-out", "", "`file` --tls writes the generated certificate to (default: linkdesk-mockserver/cert.pem in the temp directory)")
+	fs.Var((*listFlag)(&cfg.CORSOrigins), "cors-origin", "let a browser tool on this `origin` (http://localhost:3000) call the server; repeatable; off by default")
 	fs.StringVar(&opts.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	fs.BoolVar(&opts.version, "version", false, "print the version and exit")
 
@@ -55,7 +57,18 @@ func bindFlags(fs *flag.FlagSet, cfg *mockserver.Config, opts *options) {
 	fs.Var(uintFlag[uint32]{&cfg.Argon2Time}, "argon2-time", "argon2id passes")
 	fs.Var(uintFlag[uint8]{&cfg.Argon2Threads}, "argon2-threads", "argon2id lanes")
 	fs.DurationVar(&cfg.Heartbeat, "heartbeat", cfg.Heartbeat, "SSE heartbeat comment interval")
+	fs.DurationVar(&cfg.ReadTimeout, "read-timeout", cfg.ReadTimeout, "a request's headers and body must arrive within this, else 408 (event streams are not cut)")
 	fs.IntVar(&cfg.JournalSize, "journal-size", cfg.JournalSize, "requests kept in the journal (GET /mock/v1/requests)")
+}
+
+// listFlag is a repeatable string flag.
+type listFlag []string
+
+func (f *listFlag) String() string { return strings.Join(*f, ",") }
+
+func (f *listFlag) Set(s string) error {
+	*f = append(*f, s)
+	return nil
 }
 
 // uintFlag is a flag.Value for a small unsigned integer field.

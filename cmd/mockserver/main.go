@@ -16,6 +16,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/linkdesk/linkdesk/pairing/mockserver"
@@ -35,7 +36,11 @@ func main() {
 	case errors.Is(err, flag.ErrHelp):
 		os.Exit(0)
 	case err != nil:
-		fmt.Fprintln(os.Stderr, "mockserver:", err)
+		msg := err.Error()
+		if !strings.HasPrefix(msg, "mockserver: ") {
+			msg = "mockserver: " + msg
+		}
+		fmt.Fprintln(os.Stderr, msg)
 		os.Exit(1)
 	}
 }

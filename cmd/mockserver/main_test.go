@@ -11,6 +11,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"reflect"
 	"regexp"
@@ -52,6 +53,7 @@ func TestEveryNumberIsAFlag(t *testing.T) {
 		{"argon2-time", "3", "Argon2Time", uint32(3)},
 		{"argon2-threads", "2", "Argon2Threads", uint8(2)},
 		{"heartbeat", "5s", "Heartbeat", 5 * time.Second},
+		{"read-timeout", "1m", "ReadTimeout", time.Minute},
 		{"admin-token", "tok", "AdminToken", "tok"},
 		{"state", "/tmp/x.db", "StatePath", "/tmp/x.db"},
 	}
@@ -80,6 +82,21 @@ func TestEveryNumberIsAFlag(t *testing.T) {
 	bindFlags(fs, &cfg, &options{})
 	if err := fs.Parse([]string{"--argon2-threads", "256"}); err == nil {
 		t.Error("--argon2-threads 256 accepted for a uint8")
+	}
+}
+
+func TestCORSOriginRepeats(t *testing.T) {
+	cfg := mockserver.DefaultConfig()
+	fs := flag.NewFlagSet("test", flag.ContinueOnError)
+	bindFlags(fs, &cfg, &options{})
+	if err := fs.Parse([]string{"--cors-origin", "http://localhost:3000", "--cors-origin", "https://tools.example.test"}); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(cfg.CORSOrigins, []string{"http://localhost:3000", "https://tools.example.test"}) {
+		t.Errorf("CORSOrigins %v", cfg.CORSOrigins)
+	}
+	if len(mockserver.DefaultConfig().CORSOrigins) != 0 {
+		t.Error("CORS is on by default")
 	}
 }
 
@@ -270,5 +287,34 @@ func TestTLSWritesTheCertificateToTrust(t *testing.T) {
 	resp.Body.Close()
 	if _, err := http.Get(url + "/mock/v1/health"); err == nil || !errors.As(err, new(*tls.CertificateVerificationError)) {
 		t.Errorf("an untrusting client connected: %v", err)
+	}
+}
+
+// The mock server is pure Go: `make run-mockserver` installs Go if it is
+// missing and nothing of the desktop's (no C compiler, no GUI libraries).
+func TestMakeRunMockserverNeedsOnlyGo(t *testing.T) {
+	if _, err := exec.LookPath("make"); err != nil {
+		t.Skip("make is not installed")
+	}
+	out, err := exec.Command("make", "-C", "../..", "-n", "-B", "run-mockserver").CombinedOutput()
+	if err != nil {
+		t.Fatalf("make -n run-mockserver: %v\n%s", err, out)
+	}
+	plan := string(out)
+	if !strings.Contains(plan, "scripts/deps.sh go") {
+		t.Errorf("make run-mockserver does not make sure Go is there (scripts/deps.sh go):\n%s", plan)
+	}
+	for _, heavy := range []string{"deps.sh run", "deps.sh test", "deps.sh package", "CGO_ENABLED=1"} {
+		if strings.Contains(plan, heavy) {
+			t.Errorf("make run-mockserver runs %q:\n%s", heavy, plan)
+		}
+	}
+	// deps.sh go asks only for Go's own packages.
+	script, err := os.ReadFile("../../scripts/deps.sh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(script), `"${1:-run}" = go`) {
+		t.Error("scripts/deps.sh has no go mode")
 	}
 }

@@ -15,10 +15,11 @@ import (
 
 	"github.com/linkdesk/linkdesk/pairing"
 	"github.com/linkdesk/linkdesk/pairing/mockserver"
+	"github.com/linkdesk/linkdesk/pairing/mockserver/openapitest"
 )
 
 // buildBinary compiles this command with a version stamped in.
-func buildBinary(t *testing.T) string {
+func buildBinary(t testing.TB) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "mockserver")
 	cmd := exec.Command("go", "build", "-ldflags", "-X main.version=9.9.9 -X main.commit=abc1234", "-o", bin, ".")
@@ -30,11 +31,12 @@ func buildBinary(t *testing.T) string {
 
 // process is the mock server running as its own process.
 type process struct {
-	cmd *exec.Cmd
-	url string
+	cmd    *exec.Cmd
+	url    string
+	client *http.Client // checks every exchange against the OpenAPI description
 }
 
-func startProcess(t *testing.T, bin string, args ...string) *process {
+func startProcess(t testing.TB, bin string, args ...string) *process {
 	t.Helper()
 	cmd := exec.Command(bin, append(args, cheap...)...)
 	stdout, err := cmd.StdoutPipe()
@@ -62,14 +64,14 @@ func startProcess(t *testing.T, bin string, args ...string) *process {
 		if !ok {
 			t.Fatalf("first line %q", line)
 		}
-		return &process{cmd: cmd, url: url}
+		return &process{cmd: cmd, url: url, client: &http.Client{Transport: openapitest.New(t, mockserver.OpenAPI()).Transport(nil)}}
 	case <-time.After(waitFor):
 		t.Fatal("the server printed nothing")
 	}
 	return nil
 }
 
-func (p *process) call(t *testing.T, method, path, token string, body, out any, headers ...string) int {
+func (p *process) call(t testing.TB, method, path, token string, body, out any, headers ...string) int {
 	t.Helper()
 	var rd io.Reader
 	if body != nil {
@@ -83,13 +85,16 @@ func (p *process) call(t *testing.T, method, path, token string, body, out any, 
 	if err != nil {
 		t.Fatal(err)
 	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Set(headers[i], headers[i+1])
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := p.client.Do(req)
 	if err != nil {
 		t.Fatalf("%s %s: %v", method, path, err)
 	}

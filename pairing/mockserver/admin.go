@@ -4,6 +4,7 @@ import (
 	"crypto/subtle"
 	"errors"
 	"fmt"
+	"mime"
 	"net"
 	"net/http"
 	"strconv"
@@ -37,12 +38,53 @@ func (s *Server) testerAllowed(r *http.Request) *apiError {
 	return nil
 }
 
-// guard applies the tester access rule to /mock/ and maintenance mode to /v1/.
+// A page in the tester's browser may send a POST with a text/plain, form or
+// multipart body (or none) to any address without asking first, and with
+// DNS rebinding read the answers under its own host name. So a tester POST
+// must say application/json (which a browser sends cross-site only after a
+// CORS preflight the server does not approve), and without --admin-token the
+// Host must name this machine.
+
+// testerRequestAllowed applies those rules after testerAllowed.
+func (s *Server) testerRequestAllowed(r *http.Request) *apiError {
+	if s.cfg.AdminToken == "" && !loopbackHost(r.Host) {
+		return newAPIError(http.StatusForbidden, pairing.CodeForbidden,
+			"the tester controls answer only to 127.0.0.1, [::1] or localhost unless the server runs with --admin-token")
+	}
+	if r.Method == http.MethodPost && !isJSON(r.Header.Get("Content-Type")) {
+		return newAPIError(http.StatusUnsupportedMediaType, pairing.CodeBadRequest,
+			"tester calls that change something need Content-Type: application/json")
+	}
+	return nil
+}
+
+// loopbackHost reports whether a Host header names this machine: 127.0.0.1,
+// [::1] or localhost, with or without a port.
+func loopbackHost(host string) bool {
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	} else {
+		host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
+	}
+	return host == "127.0.0.1" || host == "::1" || strings.EqualFold(host, "localhost")
+}
+
+// isJSON reports whether a Content-Type is application/json (parameters allowed).
+func isJSON(contentType string) bool {
+	mt, _, err := mime.ParseMediaType(contentType)
+	return err == nil && mt == "application/json"
+}
+
+// guard applies the tester access rules to /mock/ and maintenance mode to /v1/.
 func (s *Server) guard(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case isTesterPath(r.URL.Path):
-			if e := s.testerAllowed(r); e != nil {
+			e := s.testerAllowed(r)
+			if e == nil {
+				e = s.testerRequestAllowed(r)
+			}
+			if e != nil {
 				writeAPIError(w, r, e)
 				return
 			}
@@ -121,8 +163,13 @@ func (s *Server) handleListAccounts(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleAddAccount(w http.ResponseWriter, r *http.Request) {
-	var req SeedAccount
-	if err := decodeJSON(w, r, &req); err != nil {
+	data, err := readBody(w, r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	req, err := decodeAccountRequest(data)
+	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
@@ -158,12 +205,12 @@ func (s *Server) handleListFaults(w http.ResponseWriter, _ *http.Request) {
 }
 
 func (s *Server) handleAddFault(w http.ResponseWriter, r *http.Request) {
-	var req faultWire
-	if err := decodeJSON(w, r, &req); err != nil {
+	data, err := readBody(w, r)
+	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	f, err := req.fault()
+	f, err := decodeFaultRequest(data)
 	if err == nil {
 		f, err = s.faults.add(f)
 	}
@@ -213,14 +260,14 @@ func (s *Server) handleClock(w http.ResponseWriter, _ *http.Request) {
 }
 
 func (s *Server) handleAdvanceClock(w http.ResponseWriter, r *http.Request) {
-	var req clockRequest
-	if err := decodeJSON(w, r, &req); err != nil {
+	data, err := readBody(w, r)
+	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	d, err := time.ParseDuration(req.Advance)
-	if err != nil || d <= 0 || d > maxClockAdvance {
-		s.fail(w, r, badRequest("advance must be a positive Go duration such as \"24h\" (the clock never goes back)"))
+	d, err := decodeClockRequest(data)
+	if err != nil {
+		s.fail(w, r, err)
 		return
 	}
 	s.clock.Advance(d) // runs the due work before answering
@@ -237,15 +284,16 @@ func (s *Server) handleMaintenanceState(w http.ResponseWriter, _ *http.Request) 
 }
 
 func (s *Server) handleMaintenance(w http.ResponseWriter, r *http.Request) {
-	var req maintenanceBody
-	if err := decodeJSON(w, r, &req); err != nil {
+	data, err := readBody(w, r)
+	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	if req.On == nil {
-		s.fail(w, r, badRequest(`send {"on":true} or {"on":false}`))
+	on, err := decodeMaintenanceRequest(data)
+	if err != nil {
+		s.fail(w, r, err)
 		return
 	}
-	s.maintenance.Store(*req.On)
-	writeJSON(w, http.StatusOK, req)
+	s.maintenance.Store(on)
+	writeJSON(w, http.StatusOK, maintenanceBody{On: &on})
 }

@@ -148,6 +148,7 @@ func TestMaintenance(t *testing.T) {
 func serveFrom(h http.Handler, addr, method, path, token string) *httptest.ResponseRecorder {
 	req := httptest.NewRequest(method, path, nil)
 	req.RemoteAddr = addr
+	req.Host = "127.0.0.1:8470" // the server's address as a client names it
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
@@ -168,18 +169,18 @@ func errorCode(t *testing.T, rec *httptest.ResponseRecorder) string {
 func TestTesterControlsAreLoopbackOnly(t *testing.T) {
 	h := newHarness(t)
 	for _, addr := range []string{"127.0.0.1:5000", "[::1]:5000"} {
-		if rec := serveFrom(h.srv.Handler(), addr, "GET", "/mock/v1/health", ""); rec.Code != http.StatusOK {
+		if rec := serveFrom(h.handler, addr, "GET", "/mock/v1/health", ""); rec.Code != http.StatusOK {
 			t.Errorf("from %s: %d", addr, rec.Code)
 		}
 	}
 	for _, path := range []string{"/mock/v1/health", "/mock/v1/requests", "/mock/v1/reset", "/mock/nothing"} {
-		rec := serveFrom(h.srv.Handler(), "203.0.113.7:5000", "GET", path, "")
+		rec := serveFrom(h.handler, "203.0.113.7:5000", "GET", path, "")
 		if rec.Code != http.StatusForbidden || errorCode(t, rec) != pairing.CodeForbidden {
 			t.Errorf("remote %s: %d %s", path, rec.Code, rec.Body)
 		}
 	}
 	// The desktop API answers everyone.
-	if rec := serveFrom(h.srv.Handler(), "203.0.113.7:5000", "GET", "/v1/session", ""); rec.Code != http.StatusUnauthorized {
+	if rec := serveFrom(h.handler, "203.0.113.7:5000", "GET", "/v1/session", ""); rec.Code != http.StatusUnauthorized {
 		t.Errorf("remote /v1/session: %d", rec.Code)
 	}
 }
@@ -197,12 +198,97 @@ func TestAdminTokenOpensTheControlsToAnyone(t *testing.T) {
 		{"203.0.113.7:5000", "s3cret-admiN", http.StatusUnauthorized},
 	}
 	for _, tc := range cases {
-		rec := serveFrom(h.srv.Handler(), tc.addr, "GET", "/mock/v1/health", tc.token)
+		rec := serveFrom(h.handler, tc.addr, "GET", "/mock/v1/health", tc.token)
 		if rec.Code != tc.status {
 			t.Errorf("from %s with %q: %d, want %d", tc.addr, tc.token, rec.Code, tc.status)
 		}
 		if rec.Code == http.StatusUnauthorized && errorCode(t, rec) != pairing.CodeUnauthorized {
 			t.Errorf("401 with code %s", errorCode(t, rec))
 		}
+	}
+}
+
+// serveTester sends a tester call as a web page in the tester's browser
+// could: from this machine, with any Host and content type.
+func serveTester(h http.Handler, host, method, path, contentType, body, token string) *httptest.ResponseRecorder {
+	req := httptest.NewRequest(method, path, strings.NewReader(body))
+	req.RemoteAddr = "127.0.0.1:5000"
+	req.Host = host
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	return rec
+}
+
+// A page in the tester's browser may POST text/plain or form bodies to any
+// address without asking first, and after DNS rebinding read what it gets;
+// neither must reach the tester controls.
+func TestTesterWritesNeedJSONAndALoopbackHost(t *testing.T) {
+	h := newHarness(t)
+	handler := h.handler
+	const local = "127.0.0.1:8470"
+
+	// Writes a browser sends cross-site without a preflight are refused and change nothing.
+	for _, ct := range []string{"text/plain", "text/plain;charset=UTF-8", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", ""} {
+		for _, path := range []string{"/mock/v1/maintenance", "/mock/v1/accounts", "/mock/v1/faults", "/mock/v1/reset", "/mock/v1/clock"} {
+			rec := serveTester(handler, local, "POST", path, ct, `{"on":true,"email":"web@evil.test","password":"web-password","status":500,"advance":"1h"}`, "")
+			if rec.Code != http.StatusUnsupportedMediaType || errorCode(t, rec) != pairing.CodeBadRequest {
+				t.Errorf("POST %s as %q: %d %s, want 415 bad_request", path, ct, rec.Code, rec.Body)
+			}
+		}
+	}
+	var m struct{ On bool }
+	h.do("GET", "/mock/v1/maintenance", nil).decode(t, http.StatusOK, &m)
+	if m.On {
+		t.Error("a text/plain POST switched maintenance on")
+	}
+	var faults struct{ Faults []any }
+	h.do("GET", "/mock/v1/faults", nil).decode(t, http.StatusOK, &faults)
+	if len(faults.Faults) != 0 {
+		t.Errorf("a form POST added a fault: %v", faults.Faults)
+	}
+	var accts struct{ Accounts []pairing.Account }
+	h.do("GET", "/mock/v1/accounts", nil).decode(t, http.StatusOK, &accts)
+	if len(accts.Accounts) != 1 {
+		t.Errorf("a form POST added an account: %+v", accts.Accounts)
+	}
+
+	// A rebound name reaches this machine with its own Host: refused, reads too.
+	for _, host := range []string{"evil.example:8470", "evil.example", "127.0.0.1.evil.example:8470", "10.0.0.5:8470", "localhost.evil.example"} {
+		for _, method := range []string{"GET", "POST"} {
+			rec := serveTester(handler, host, method, "/mock/v1/requests", "application/json", "", "")
+			if rec.Code != http.StatusForbidden || errorCode(t, rec) != pairing.CodeForbidden {
+				t.Errorf("%s with Host %q: %d, want 403 forbidden", method, host, rec.Code)
+			}
+		}
+	}
+	// This machine's own names, with or without a port, are fine.
+	for _, host := range []string{local, "127.0.0.1", "localhost:8470", "LocalHost", "[::1]:8470", "[::1]"} {
+		if rec := serveTester(handler, host, "GET", "/mock/v1/health", "", "", ""); rec.Code != http.StatusOK {
+			t.Errorf("Host %q: %d", host, rec.Code)
+		}
+	}
+	if rec := serveTester(handler, local, "POST", "/mock/v1/maintenance", "application/json; charset=utf-8", `{"on":false}`, ""); rec.Code != http.StatusOK {
+		t.Errorf("a JSON POST: %d %s", rec.Code, rec.Body)
+	}
+	// The desktop and phone APIs answer whatever the Host.
+	if rec := serveTester(handler, "evil.example", "GET", "/v1/session", "", "", ""); rec.Code != http.StatusUnauthorized {
+		t.Errorf("/v1/session with a foreign Host: %d", rec.Code)
+	}
+}
+
+func TestAdminTokenAllowsAnyHostButStillNeedsJSON(t *testing.T) {
+	h := newHarness(t, func(c *mockserver.Config) { c.AdminToken = "s3cret-admin" })
+	handler := h.handler
+	if rec := serveTester(handler, "mock.example.test:8470", "GET", "/mock/v1/health", "", "", "s3cret-admin"); rec.Code != http.StatusOK {
+		t.Errorf("with the admin token and a public Host: %d", rec.Code)
+	}
+	if rec := serveTester(handler, "mock.example.test", "POST", "/mock/v1/maintenance", "text/plain", `{"on":true}`, "s3cret-admin"); rec.Code != http.StatusUnsupportedMediaType {
+		t.Errorf("text/plain with the admin token: %d", rec.Code)
 	}
 }

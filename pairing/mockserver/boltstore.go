@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -33,6 +34,9 @@ type boltStore struct {
 }
 
 func openBoltStore(path string) (*boltStore, error) {
+	if err := checkStateFile(path); err != nil {
+		return nil, err
+	}
 	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second})
 	if err != nil {
 		return nil, fmt.Errorf("opening state file %s: %w", path, err)
@@ -236,6 +240,32 @@ func (b *boltStore) DeletePhoneToken(hash string) error {
 
 func (b *boltStore) ListPhoneTokens() ([]phoneTokenRecord, error) {
 	return boltList[phoneTokenRecord](b.db, bucketPhones, nil)
+}
+
+// clockOffsetKey holds the clock offset in the meta bucket, in nanoseconds.
+var clockOffsetKey = []byte("clock_offset")
+
+func (b *boltStore) ClockOffset() (time.Duration, error) {
+	var d time.Duration
+	err := b.db.View(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bucketMeta).Get(clockOffsetKey)
+		if v == nil {
+			return nil
+		}
+		n, err := strconv.ParseInt(string(v), 10, 64)
+		if err != nil || n < 0 {
+			return fmt.Errorf("state file: the clock offset %q is damaged", v)
+		}
+		d = time.Duration(n)
+		return nil
+	})
+	return d, boltErr(err)
+}
+
+func (b *boltStore) SaveClockOffset(d time.Duration) error {
+	return boltErr(b.db.Update(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketMeta).Put(clockOffsetKey, []byte(strconv.FormatInt(int64(d), 10)))
+	}))
 }
 
 func (b *boltStore) Reset() error {

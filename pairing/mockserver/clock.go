@@ -40,6 +40,13 @@ func (c *Clock) nowLocked() time.Time {
 	return time.Now().Add(c.offset).UTC().Truncate(time.Millisecond) // milliseconds read better and sort well enough
 }
 
+// advanced is everything Advance moved the clock so far.
+func (c *Clock) advanced() time.Duration {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.offset
+}
+
 // Advance moves the clock forward by d (d ≤ 0 does nothing) and, before it
 // returns, lets every server using this clock process what became due: QR
 // codes rotate, pending logins and sessions expire.

@@ -65,6 +65,16 @@ func TestWrongCodesDestroyTheLogin(t *testing.T) {
 		t.Error("the destroyed login is still on the phone")
 	}
 	h.do("POST", "/v1/logins/"+pl.LoginID+"/code/renew", nil, ownerHdr(laptop)).apiErr(t, http.StatusNotFound, pairing.CodeLoginNotFound)
+	h.do("DELETE", "/v1/logins/"+pl.LoginID, nil, ownerHdr(laptop)).apiErr(t, http.StatusNotFound, pairing.CodeLoginNotFound)
+
+	// A desktop whose stream dropped meanwhile hears the end when it comes back
+	// (for one more login lifetime), as for any other end; nobody else does.
+	again := h.openStream("/v1/logins/"+pl.LoginID+"/events", ownerHdr(laptop))
+	again.expect(t, pairing.EventExpired, nil)
+	again.ended(t)
+	h.do("GET", "/v1/logins/"+pl.LoginID+"/events", nil, ownerHdr(desk)).apiErr(t, http.StatusNotFound, pairing.CodeLoginNotFound)
+	h.clock.Advance(2 * 10 * time.Minute)
+	h.do("GET", "/v1/logins/"+pl.LoginID+"/events", nil, ownerHdr(laptop)).apiErr(t, http.StatusNotFound, pairing.CodeLoginNotFound)
 }
 
 func TestMalformedCodesAreNotCounted(t *testing.T) {

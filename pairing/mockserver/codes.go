@@ -4,7 +4,6 @@ import (
 	"crypto/rand"
 	"crypto/subtle"
 	"errors"
-	"fmt"
 	"net/http"
 	"time"
 
@@ -13,15 +12,15 @@ import (
 
 // handleSubmitCode answers POST /v1/logins/{id}/code.
 func (s *Server) handleSubmitCode(w http.ResponseWriter, r *http.Request) {
-	var req pairing.CodeRequest
-	if err := decodeJSON(w, r, &req); err != nil {
+	data, err := readBody(w, r)
+	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	code, err := pairing.NormalizeCode(req.Code, s.cfg.CodeLength)
+	// A malformed code is not counted as a wrong one: it cannot be the right one anyway.
+	code, err := decodeCodeRequest(data, s.cfg.CodeLength)
 	if err != nil {
-		// Not counted as a wrong code: it cannot be the right one anyway.
-		s.fail(w, r, badRequest(fmt.Sprintf("the code must be %d digits", s.cfg.CodeLength)))
+		s.fail(w, r, err)
 		return
 	}
 	id := r.PathValue("id")
@@ -51,7 +50,7 @@ func (s *Server) handleSubmitCode(w http.ResponseWriter, r *http.Request) {
 	}
 	if rec.State != loginApproved {
 		if destroyed {
-			s.destroyLogin(id)
+			s.destroyLogin(id, now)
 		}
 		s.fail(w, r, newAPIError(http.StatusBadRequest, pairing.CodeInvalidCode, "the code is wrong").
 			withAttempts(s.cfg.CodeAttempts-rec.CodeFailures))
@@ -74,11 +73,17 @@ func (s *Server) expireIfDue(id string, now time.Time, err error) {
 	}
 }
 
-// destroyLogin removes a login after too many wrong codes; its streams end
-// with "expired" since the login can no longer complete.
-func (s *Server) destroyLogin(id string) {
-	if err := s.store.DeleteLogin(id); err != nil && !errors.Is(err, errNotFound) {
-		s.log.Error("removing pending login", "login_id", id, "err", err)
+// destroyLogin ends a login after too many wrong codes: every call answers
+// login_not_found, and its streams (also one reopened later, until the
+// record is purged like any ended login) hear "expired", since it can no
+// longer complete.
+func (s *Server) destroyLogin(id string, now time.Time) {
+	err := s.store.UpdateLogin(id, func(l loginRecord) (loginRecord, error) {
+		l.State, l.EndedAt = loginDestroyed, now
+		return l, nil
+	})
+	if err != nil && !errors.Is(err, errNotFound) {
+		s.log.Error("destroying pending login", "login_id", id, "err", err)
 	}
 	s.logins.publish(id, newEvent(pairing.EventExpired, struct{}{}, true))
 }

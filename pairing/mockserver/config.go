@@ -59,6 +59,9 @@ type Config struct {
 	Argon2Time    uint32 // passes
 	Argon2Threads uint8  // lanes
 
+	// Connections of Start.
+	ReadTimeout time.Duration // a request's headers and body must arrive within this (event streams are not cut)
+
 	// Streams and timers.
 	Heartbeat    time.Duration // SSE comment sent this often (real time)
 	TickInterval time.Duration // real-time period of the timer loop (QR rotation, expiry)
@@ -70,6 +73,7 @@ type Config struct {
 	// Wiring.
 	AdminToken  string       // when set, /mock/v1 needs "Authorization: Bearer <AdminToken>" and is reachable from anywhere
 	StatePath   string       // bbolt file; empty keeps everything in memory
+	CORSOrigins []string     // browser origins ("http://localhost:3000") allowed to call the server; none by default
 	TLS         *tls.Config  // when set, Start serves HTTPS
 	Clock       *Clock       // nil: the real clock (which testers can still advance)
 	Logger      *slog.Logger // nil: discard
@@ -97,6 +101,7 @@ func DefaultConfig() Config {
 		Argon2Memory:     19 * 1024,
 		Argon2Time:       2,
 		Argon2Threads:    1,
+		ReadTimeout:      30 * time.Second,
 		Heartbeat:        pairing.DefaultHeartbeat,
 		TickInterval:     250 * time.Millisecond,
 		DemoAccount:      true,
@@ -154,8 +159,12 @@ func (c *Config) validate() error {
 	if c.Argon2Threads == 0 || c.Argon2Time == 0 || c.Argon2Memory < 8*uint32(c.Argon2Threads) {
 		errs = append(errs, errors.New("argon2 needs time ≥ 1, threads ≥ 1 and memory ≥ 8 KiB per thread"))
 	}
+	positiveDur("read timeout", c.ReadTimeout)
 	positiveDur("heartbeat", c.Heartbeat)
 	positiveDur("tick interval", c.TickInterval)
 	positive("journal size", c.JournalSize)
+	if err := checkCORSOrigins(c.CORSOrigins); err != nil {
+		errs = append(errs, err)
+	}
 	return errors.Join(errs...)
 }

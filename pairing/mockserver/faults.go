@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"mime"
 	"net/http"
 	"path"
 	"strconv"
@@ -16,8 +17,15 @@ import (
 	"github.com/linkdesk/linkdesk/pairing"
 )
 
-// maxFaultDelay bounds the delay a fault may add.
+// faultHeader names the fault that hit a request, on its answer.
+const faultHeader = "X-Linkdesk-Fault"
+
+// maxFaultDelay bounds the delay a fault may add, and its Retry-After.
 const maxFaultDelay = 10 * time.Minute
+
+// maintenanceRetryAfter is the Retry-After of real maintenance and, unless
+// the fault says otherwise, of a 503 fault.
+const maintenanceRetryAfter = 5 * time.Second
 
 // Fault makes matching requests misbehave on purpose, so testers can see how
 // the desktop copes. Faults never apply to the tester controls under /mock/.
@@ -29,6 +37,8 @@ type Fault struct {
 	Delay       time.Duration // wait this long (real time) first
 	Drop        bool          // close the connection without an answer
 	Body        string        // replace the response body with this
+	ContentType string        // Content-Type of Body; "" guesses JSON or plain text
+	RetryAfter  time.Duration // Retry-After of a Status answer (whole seconds); 0: 5 s for 503, none otherwise
 	Count       int           // how many matching requests; 0: once (or unlimited with a Probability); < 0: unlimited
 	Probability float64       // share of matching requests hit, 0 < p ≤ 1; 0 means all
 	remaining   int           // -1: unlimited
@@ -43,6 +53,8 @@ type faultWire struct {
 	Delay       string          `json:"delay,omitempty"`
 	Drop        bool            `json:"drop,omitempty"`
 	Body        json.RawMessage `json:"body,omitempty"` // a JSON string is used as text; anything else as JSON
+	ContentType string          `json:"content_type,omitempty"`
+	RetryAfter  int             `json:"retry_after,omitempty"` // seconds
 	Count       int             `json:"count,omitempty"`
 	Probability float64         `json:"probability,omitempty"`
 	Remaining   *int            `json:"remaining,omitempty"` // answers only; absent when unlimited
@@ -50,7 +62,7 @@ type faultWire struct {
 
 func (f Fault) wire() faultWire {
 	w := faultWire{ID: f.ID, Method: f.Method, Path: f.Path, Status: f.Status, Drop: f.Drop,
-		Count: f.Count, Probability: f.Probability}
+		ContentType: f.ContentType, RetryAfter: int(f.RetryAfter / time.Second), Count: f.Count, Probability: f.Probability}
 	if f.Delay > 0 {
 		w.Delay = f.Delay.String()
 	}
@@ -66,7 +78,11 @@ func (f Fault) wire() faultWire {
 
 func (w faultWire) fault() (Fault, error) {
 	f := Fault{Method: strings.ToUpper(strings.TrimSpace(w.Method)), Path: strings.TrimSpace(w.Path),
-		Status: w.Status, Drop: w.Drop, Count: w.Count, Probability: w.Probability}
+		Status: w.Status, Drop: w.Drop, ContentType: strings.TrimSpace(w.ContentType), Count: w.Count, Probability: w.Probability}
+	if w.RetryAfter < 0 || w.RetryAfter > int(maxFaultDelay/time.Second) {
+		return Fault{}, badRequest("retry_after must be between 0 and 600 seconds")
+	}
+	f.RetryAfter = time.Duration(w.RetryAfter) * time.Second
 	if w.Delay != "" {
 		d, err := time.ParseDuration(w.Delay)
 		if err != nil {
@@ -100,13 +116,47 @@ func (f Fault) check() error {
 		return badRequest("drop cannot be combined with status or body")
 	case len(f.Body) > maxBodyBytes:
 		return badRequest("body is too large")
+	case f.RetryAfter < 0 || f.RetryAfter > maxFaultDelay:
+		return badRequest("retry_after must be between 0 and 600 seconds")
+	case f.ContentType != "" && !validContentType(f.ContentType):
+		return badRequest("content_type must be a media type such as \"text/html; charset=utf-8\"")
 	}
 	if f.Path != "" {
 		if _, err := path.Match(strings.TrimSuffix(f.Path, "/**"), "/"); err != nil {
 			return badRequest("path is not a valid pattern")
 		}
+		if p := literalPrefix(f.Path); untouchable(p) || untouchable(strings.TrimSuffix(f.Path, "/**")) {
+			return badRequest("faults never apply to /mock/, /healthz or /openapi.yaml; this one would never fire")
+		}
 	}
 	return nil
+}
+
+// literalPrefix is the part of a path pattern before its first wildcard.
+func literalPrefix(pattern string) string {
+	if i := strings.IndexAny(pattern, `*?[\`); i >= 0 {
+		return pattern[:i]
+	}
+	return pattern
+}
+
+// validContentType accepts a media type that is safe in a header.
+func validContentType(ct string) bool {
+	if len(ct) > 200 || !token68Spaces(ct) {
+		return false
+	}
+	_, _, err := mime.ParseMediaType(ct)
+	return err == nil
+}
+
+// token68Spaces reports whether s is visible ASCII and spaces only.
+func token68Spaces(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < ' ' || s[i] >= 0x7f {
+			return false
+		}
+	}
+	return true
 }
 
 func (f Fault) matches(r *http.Request) bool {
@@ -200,10 +250,10 @@ func (s *Server) AddFault(f Fault) (Fault, error) {
 // ClearFaults removes every fault.
 func (s *Server) ClearFaults() { s.faults.clear() }
 
-// injectFaults applies the first matching fault to every request outside /mock/.
+// injectFaults applies the first matching fault to every request of the protocol.
 func (s *Server) injectFaults(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if isTesterPath(r.URL.Path) {
+		if untouchable(r.URL.Path) {
 			next.ServeHTTP(w, r)
 			return
 		}
@@ -213,6 +263,7 @@ func (s *Server) injectFaults(next http.Handler) http.Handler {
 			return
 		}
 		noteFault(r, f)
+		w.Header().Set(faultHeader, f.ID) // tells testers (and the OpenAPI check) which answers a fault made
 		if f.Delay > 0 {
 			t := time.NewTimer(f.Delay)
 			select {
@@ -228,7 +279,7 @@ func (s *Server) injectFaults(next http.Handler) http.Handler {
 		case f.Status != 0:
 			s.writeFaultAnswer(w, r, f)
 		case f.Body != "":
-			swapBody(w, r, next, []byte(f.Body))
+			swapBody(w, r, next, []byte(f.Body), f.ContentType)
 		default:
 			next.ServeHTTP(w, r)
 		}
@@ -260,37 +311,59 @@ func (s *Server) writeFaultAnswer(w http.ResponseWriter, r *http.Request, f Faul
 		case f.Status < 500:
 			code = pairing.CodeBadRequest
 		}
+		setRetryAfter(w, f)
 		writeError(w, r, f.Status, code, "fault injected by the tester")
 		return
 	}
 	h := w.Header()
-	if json.Valid([]byte(f.Body)) {
-		h.Set("Content-Type", "application/json")
-	} else {
-		h.Set("Content-Type", "text/plain; charset=utf-8")
-	}
+	h.Set("Content-Type", bodyContentType(f))
+	setRetryAfter(w, f)
 	h.Set("Content-Length", strconv.Itoa(len(f.Body)))
 	w.WriteHeader(f.Status)
 	_, _ = w.Write([]byte(f.Body)) // a failed write means the client went away
 }
 
+// setRetryAfter sends the fault's Retry-After; a 503 says 5 s like real maintenance.
+func setRetryAfter(w http.ResponseWriter, f Fault) {
+	d := f.RetryAfter
+	if d == 0 && f.Status == http.StatusServiceUnavailable {
+		d = maintenanceRetryAfter
+	}
+	if d > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int(d/time.Second)))
+	}
+}
+
+// bodyContentType is the Content-Type of a fault's body: its own, else JSON
+// for a JSON body and plain text for anything else.
+func bodyContentType(f Fault) string {
+	switch {
+	case f.ContentType != "":
+		return f.ContentType
+	case json.Valid([]byte(f.Body)):
+		return "application/json"
+	}
+	return "text/plain; charset=utf-8"
+}
+
 // swapBody runs the API but answers body instead of what it wrote. A stream
 // is cut at its first flush, so the replaced body ends it.
-func swapBody(w http.ResponseWriter, r *http.Request, next http.Handler, body []byte) {
+func swapBody(w http.ResponseWriter, r *http.Request, next http.Handler, body []byte, contentType string) {
 	ctx, cancel := context.WithCancel(r.Context())
 	defer cancel()
-	sw := &bodySwapWriter{w: w, body: body, cancel: cancel}
+	sw := &bodySwapWriter{w: w, body: body, contentType: contentType, cancel: cancel}
 	next.ServeHTTP(sw, r.WithContext(ctx))
 	sw.finish()
 }
 
 // bodySwapWriter keeps the status and headers the handler chose and swallows its body.
 type bodySwapWriter struct {
-	w      http.ResponseWriter
-	body   []byte
-	cancel context.CancelFunc
-	status int
-	done   bool
+	w           http.ResponseWriter
+	body        []byte
+	contentType string // replaces the handler's, when set
+	cancel      context.CancelFunc
+	status      int
+	done        bool
 }
 
 func (b *bodySwapWriter) Header() http.Header { return b.w.Header() }
@@ -318,6 +391,9 @@ func (b *bodySwapWriter) finish() {
 	}
 	b.done = true
 	b.WriteHeader(http.StatusOK)
+	if b.contentType != "" {
+		b.w.Header().Set("Content-Type", b.contentType)
+	}
 	b.w.Header().Set("Content-Length", strconv.Itoa(len(b.body)))
 	b.w.WriteHeader(b.status)
 	if _, err := b.w.Write(b.body); err != nil && !errors.Is(err, http.ErrBodyNotAllowed) {

@@ -115,21 +115,34 @@ func TestDropFaultClosesTheConnection(t *testing.T) {
 		t.Fatalf("got HTTP %d, want a dropped connection", resp.StatusCode)
 	}
 	h.do("GET", "/v1/session", nil).apiErr(t, http.StatusUnauthorized, pairing.CodeInvalidToken)
-	j := h.srv.Requests()
-	if e := j[len(j)-2]; e.Status != 0 || !strings.Contains(e.Fault, "drop") {
-		t.Errorf("journal entry of the dropped request: %+v", e)
+	// The dropped request's handler may still be finishing its journal entry.
+	deadline := time.Now().Add(waitFor)
+	for {
+		for _, e := range h.srv.Requests() {
+			if strings.Contains(e.Fault, "drop") {
+				if e.Status != 0 {
+					t.Errorf("journal entry of the dropped request: %+v", e)
+				}
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no journal entry of the dropped request: %+v", h.srv.Requests())
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
 
 func TestDelayFault(t *testing.T) {
 	h := newHarness(t)
-	addFault(t, h, map[string]any{"path": "/mock/v1/health", "delay": "1s"}) // never applies to /mock/
-	addFault(t, h, map[string]any{"path": "/v1/session", "delay": "150ms"})
+	addFault(t, h, map[string]any{"path": "/**", "delay": "1s"}) // matches every path but never applies to /mock/
 	start := time.Now()
 	h.do("GET", "/mock/v1/health", nil).decode(t, http.StatusOK, nil)
 	if time.Since(start) > 900*time.Millisecond {
 		t.Error("a fault delayed the tester controls")
 	}
+	h.do("DELETE", "/mock/v1/faults", nil).decode(t, http.StatusNoContent, nil)
+	addFault(t, h, map[string]any{"path": "/v1/session", "delay": "150ms"})
 	start = time.Now()
 	h.do("GET", "/v1/session", nil).apiErr(t, http.StatusUnauthorized, pairing.CodeInvalidToken)
 	if d := time.Since(start); d < 150*time.Millisecond {
@@ -178,7 +191,52 @@ func TestBadFaultsAreRefused(t *testing.T) {
 		{"status": 500, "probability": 1.5},
 		{"drop": true, "status": 500},
 		{"path": "/v1/[", "status": 500},
+		// Faults never apply to the tester controls, so one only for them would never fire.
+		{"path": "/mock/v1/health", "delay": "1s"},
+		{"path": "/mock/**", "status": 500},
+		{"path": "/mock", "status": 500},
+		{"path": "/mock/v1/*", "status": 500},
+		{"status": 502, "body": "x", "content_type": "text/html\r\nX-Evil: 1"},
+		{"status": 502, "body": "x", "content_type": "not a type"},
+		{"status": 503, "retry_after": -1},
 	} {
 		h.do("POST", "/mock/v1/faults", f).apiErr(t, http.StatusBadRequest, pairing.CodeBadRequest)
+	}
+}
+
+// A fault's answer looks like the real answer of its status: 503 says when to
+// come back as maintenance does, and a body says what it is.
+func TestFaultAnswersLookReal(t *testing.T) {
+	h := newHarness(t)
+	addFault(t, h, map[string]any{"path": "/v1/session", "status": 503})
+	resp := h.do("GET", "/v1/session", nil)
+	resp.apiErr(t, http.StatusServiceUnavailable, pairing.CodeMaintenance)
+	if got := resp.header.Get("Retry-After"); got != "5" {
+		t.Errorf("503 fault: Retry-After %q, want 5 as real maintenance sends", got)
+	}
+
+	addFault(t, h, map[string]any{"path": "/v1/session", "status": 503, "retry_after": 120})
+	if got := h.do("GET", "/v1/session", nil).header.Get("Retry-After"); got != "120" {
+		t.Errorf("503 fault with retry_after 120: Retry-After %q", got)
+	}
+
+	// The "proxy's HTML page" case.
+	const page = "<html><body>502 Bad Gateway</body></html>"
+	addFault(t, h, map[string]any{"path": "/v1/**", "status": 502, "body": page, "content_type": "text/html; charset=utf-8"})
+	resp = h.do("GET", "/v1/session", nil)
+	if resp.status != http.StatusBadGateway || string(resp.body) != page || resp.header.Get("Content-Type") != "text/html; charset=utf-8" {
+		t.Errorf("HTML fault: %d %q %q", resp.status, resp.header.Get("Content-Type"), resp.body)
+	}
+	// content_type also applies to a body that replaces a real answer.
+	addFault(t, h, map[string]any{"path": "/v1/session", "body": "<html>login</html>", "content_type": "text/html"})
+	resp = h.do("GET", "/v1/session", nil)
+	if resp.header.Get("Content-Type") != "text/html" || string(resp.body) != "<html>login</html>" {
+		t.Errorf("body-swap fault: %q %q", resp.header.Get("Content-Type"), resp.body)
+	}
+	var list struct{ Faults []map[string]any }
+	addFault(t, h, map[string]any{"path": "/v1/x", "status": 502, "body": "x", "content_type": "text/html"})
+	h.do("GET", "/mock/v1/faults", nil).decode(t, http.StatusOK, &list)
+	if len(list.Faults) != 1 || list.Faults[0]["content_type"] != "text/html" {
+		t.Errorf("listed faults %v do not show content_type", list.Faults)
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/linkdesk/linkdesk/pairing"
+	"github.com/linkdesk/linkdesk/pairing/mockserver/openapitest"
 )
 
 // handOffWait bounds every wait in these tests; nothing sleeps.
@@ -42,6 +43,11 @@ func startedServer(t *testing.T) (*Server, string) {
 	return srv, base
 }
 
+// checkedClient checks what it exchanges against the OpenAPI description.
+func checkedClient(t *testing.T) *http.Client {
+	return &http.Client{Transport: openapitest.New(t, openAPISpec).Transport(nil)}
+}
+
 // call sends one JSON request and decodes a JSON answer into out (if not nil).
 func call(t *testing.T, method, url string, in, out any, headers ...string) int {
 	t.Helper()
@@ -57,10 +63,13 @@ func call(t *testing.T, method, url string, in, out any, headers ...string) int 
 	if err != nil {
 		t.Fatal(err)
 	}
+	if in != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Set(headers[i], headers[i+1])
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := checkedClient(t).Do(req)
 	if err != nil {
 		t.Fatalf("%s %s: %v", method, url, err)
 	}
@@ -91,7 +100,7 @@ func openSSE(t *testing.T, url string, headers ...string) *sseReader {
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Set(headers[i], headers[i+1])
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := checkedClient(t).Do(req)
 	if err != nil {
 		t.Fatalf("GET %s: %v", url, err)
 	}

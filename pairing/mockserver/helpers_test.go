@@ -14,6 +14,7 @@ import (
 
 	"github.com/linkdesk/linkdesk/pairing"
 	"github.com/linkdesk/linkdesk/pairing/mockserver"
+	"github.com/linkdesk/linkdesk/pairing/mockserver/openapitest"
 )
 
 // waitFor bounds every wait for an event; nothing in these tests sleeps.
@@ -21,10 +22,11 @@ const waitFor = 5 * time.Second
 
 // harness is one mock server behind httptest with a fake clock.
 type harness struct {
-	t     *testing.T
-	srv   *mockserver.Server
-	ts    *httptest.Server
-	clock *mockserver.Clock
+	t       *testing.T
+	srv     *mockserver.Server
+	handler http.Handler // srv's, checked against the OpenAPI description
+	ts      *httptest.Server
+	clock   *mockserver.Clock
 }
 
 func newHarness(t *testing.T, mutate ...func(*mockserver.Config)) *harness {
@@ -38,7 +40,8 @@ func newHarness(t *testing.T, mutate ...func(*mockserver.Config)) *harness {
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
-	ts := httptest.NewServer(srv.Handler())
+	handler := openapitest.New(t, mockserver.OpenAPI()).Handler(srv.Handler()) // every exchange is checked against the description
+	ts := httptest.NewServer(handler)
 	t.Cleanup(func() {
 		ts.CloseClientConnections()
 		if err := srv.Close(); err != nil {
@@ -46,7 +49,7 @@ func newHarness(t *testing.T, mutate ...func(*mockserver.Config)) *harness {
 		}
 		ts.Close()
 	})
-	return &harness{t: t, srv: srv, ts: ts, clock: srv.Clock()}
+	return &harness{t: t, srv: srv, handler: handler, ts: ts, clock: srv.Clock()}
 }
 
 // response is a finished HTTP exchange.
@@ -89,8 +92,8 @@ func (h *harness) do(method, path string, body any, headers ...hdr) *response {
 	if err != nil {
 		h.t.Fatalf("request: %v", err)
 	}
-	if rd != nil {
-		req.Header.Set("Content-Type", "application/json")
+	if rd != nil || method == http.MethodPost {
+		req.Header.Set("Content-Type", "application/json") // a JSON API: tester POSTs need it even without a body
 	}
 	for _, kv := range headers {
 		req.Header.Set(kv[0], kv[1])

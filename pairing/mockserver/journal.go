@@ -104,11 +104,16 @@ func noteFault(r *http.Request, f Fault) {
 	e.Fault = f.ID + ": " + strings.Join(parts, ", ")
 }
 
-// recordRequests adds every request outside /mock/ to the journal once it is answered.
+// recordRequests adds every request outside /mock/ to the journal once it is
+// answered, and logs every request (tester calls too) at debug level.
 func (s *Server) recordRequests(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if isTesterPath(r.URL.Path) {
-			next.ServeHTTP(w, r)
+		if untouchable(r.URL.Path) {
+			start := time.Now()
+			rw := &recordingWriter{ResponseWriter: w, skipBody: true}
+			next.ServeHTTP(rw, r)
+			s.log.Debug("request", "method", r.Method, "path", r.URL.Path, "status", rw.status,
+				"request_id", requestID(w, r), "duration_ms", time.Since(start).Milliseconds())
 			return
 		}
 		start := time.Now()
@@ -127,7 +132,7 @@ func (s *Server) recordRequests(next http.Handler) http.Handler {
 		rw := &recordingWriter{ResponseWriter: w}
 		defer func() {
 			e.Status = rw.status
-			if !rw.stream && len(rw.body) <= maxJournalBody {
+			if !rw.stream && !rw.skipBody && len(rw.body) <= maxJournalBody {
 				e.ResponseBody = redactJSON(rw.body)
 			}
 			e.DurationMS = time.Since(start).Milliseconds()
@@ -153,21 +158,32 @@ func journalHeaders(h http.Header) map[string]string {
 			continue
 		}
 		if name == "Authorization" {
-			scheme, _, _ := strings.Cut(v, " ")
-			v = scheme + " " + redacted
+			v = redactAuthorization(v)
 		}
 		out[name] = v
 	}
 	return out
 }
 
+// redactAuthorization hides every Authorization value: only a well-formed
+// "Bearer " or "Basic " scheme is kept, so no odd shape (no scheme, a tab,
+// two spaces) can carry the credential into the journal.
+func redactAuthorization(v string) string {
+	scheme, _, ok := strings.Cut(v, " ")
+	if ok && (strings.EqualFold(scheme, "Bearer") || strings.EqualFold(scheme, "Basic")) {
+		return scheme + " " + redacted
+	}
+	return redacted
+}
+
 // recordingWriter passes everything through and keeps the status and the
 // start of the body; flushing and hijacking reach the real writer via Unwrap.
 type recordingWriter struct {
 	http.ResponseWriter
-	status int
-	body   []byte
-	stream bool
+	status   int
+	body     []byte
+	stream   bool
+	skipBody bool // keep only the status
 }
 
 func (rw *recordingWriter) WriteHeader(code int) {

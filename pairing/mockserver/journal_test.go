@@ -2,8 +2,10 @@ package mockserver_test
 
 import (
 	"encoding/json"
+	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/linkdesk/linkdesk/pairing"
@@ -96,3 +98,36 @@ func TestJournalKeepsTheNewest(t *testing.T) {
 		t.Errorf("journal %v", got)
 	}
 }
+
+// --log-level debug logs every request, the tester's own calls included
+// (they are not journaled: the journal is what the desktop and phone did).
+func TestDebugLogShowsTesterCallsToo(t *testing.T) {
+	var logs strings.Builder
+	var mu sync.Mutex
+	h := newHarness(t, func(c *mockserver.Config) {
+		c.Logger = slog.New(slog.NewTextHandler(writerFunc(func(p []byte) (int, error) {
+			mu.Lock()
+			defer mu.Unlock()
+			return logs.Write(p)
+		}), &slog.HandlerOptions{Level: slog.LevelDebug}))
+	})
+	h.do("POST", "/mock/v1/clock", map[string]string{"advance": "1h"}).decode(t, http.StatusOK, nil)
+	h.do("GET", "/v1/session", nil)
+	mu.Lock()
+	got := logs.String()
+	mu.Unlock()
+	for _, want := range []string{"path=/mock/v1/clock", "path=/v1/session"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("the debug log lacks %s:\n%s", want, got)
+		}
+	}
+	for _, e := range h.srv.Requests() {
+		if strings.HasPrefix(e.Path, "/mock/") {
+			t.Errorf("the journal keeps the tester call %s", e.Path)
+		}
+	}
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }

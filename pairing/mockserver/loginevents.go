@@ -77,7 +77,7 @@ func (s *Server) handleLoginEvents(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case rec.State == loginDeclined:
 		initial = append(initial, newEvent(pairing.EventDeclined, struct{}{}, true))
-	case rec.State == loginExpired:
+	case rec.State == loginExpired || rec.State == loginDestroyed:
 		initial = append(initial, newEvent(pairing.EventExpired, struct{}{}, true))
 	case rec.State == loginPending && !now.Before(rec.ExpiresAt):
 		s.expireLogin(id, now) // the event reaches sub

@@ -195,7 +195,7 @@ func ownedBy(email string) func(loginRecord) bool {
 func (s *Server) handleCancelLogin(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	rec, err := s.getOwnLogin(r, id)
-	if err == nil && rec.State == loginApproved {
+	if err == nil && (rec.State == loginApproved || rec.State == loginDestroyed) {
 		err = errLoginNotFound()
 	}
 	if err == nil {

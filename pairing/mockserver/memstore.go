@@ -3,6 +3,7 @@ package mockserver
 import (
 	"slices"
 	"sync"
+	"time"
 )
 
 // memTable is one kind of record kept in memory, keyed by a string.
@@ -91,6 +92,7 @@ type memStore struct {
 	logins   memTable[loginRecord]
 	sessions memTable[sessionRecord]
 	phones   memTable[phoneTokenRecord]
+	offset   time.Duration // the clock's; kept by Reset
 }
 
 func newMemStore() *memStore {
@@ -217,6 +219,16 @@ func (m *memStore) DeletePhoneToken(hash string) error {
 
 func (m *memStore) ListPhoneTokens() ([]phoneTokenRecord, error) {
 	return read(m, func() ([]phoneTokenRecord, error) { return m.phones.list(nil), nil })
+}
+
+func (m *memStore) ClockOffset() (time.Duration, error) {
+	var d time.Duration
+	err := m.do(func() error { d = m.offset; return nil })
+	return d, err
+}
+
+func (m *memStore) SaveClockOffset(d time.Duration) error {
+	return m.do(func() error { m.offset = d; return nil })
 }
 
 func (m *memStore) Reset() error {

@@ -104,11 +104,35 @@ func New(cfg Config) (*Server, error) {
 	if err := s.seed(); err != nil {
 		return nil, errors.Join(err, s.store.Close())
 	}
+	if err := s.restoreClock(); err != nil {
+		return nil, errors.Join(err, s.store.Close())
+	}
 	s.handler = s.routes()
-	s.removeHook = s.clock.onAdvance(s.processDue)
+	s.removeHook = s.clock.onAdvance(func() {
+		s.saveClock()
+		s.processDue()
+	})
 	go s.runTimers()
 	go s.runHeartbeats()
 	return s, nil
+}
+
+// restoreClock moves the clock as far as it was moved before a restart on the
+// same state file: it never goes back.
+func (s *Server) restoreClock() error {
+	saved, err := s.store.ClockOffset()
+	if err != nil {
+		return fmt.Errorf("mockserver: reading the clock: %w", err)
+	}
+	s.clock.Advance(saved - s.clock.advanced())
+	return nil
+}
+
+// saveClock keeps the clock's offset in the store after each advance.
+func (s *Server) saveClock() {
+	if err := s.store.SaveClockOffset(s.clock.advanced()); err != nil && !errors.Is(err, errStoreClosed) {
+		s.log.Error("saving the clock offset", "err", err)
+	}
 }
 
 // hashSeeds validates and hashes the seeded accounts once, so a reset is quick.
@@ -147,24 +171,18 @@ func (s *Server) seed() error {
 
 // newAccount validates an account and hashes its password.
 func (s *Server) newAccount(ctx context.Context, email, password, name string) (accountRecord, error) {
-	email = normalizeEmail(email)
-	name = strings.TrimSpace(name)
-	switch {
-	case !validEmail(email):
-		return accountRecord{}, badRequest("the e-mail address is not valid")
-	case len(password) < minPasswordLen || len(password) > maxPasswordLen:
-		return accountRecord{}, badRequest(fmt.Sprintf("the password must have %d to %d characters", minPasswordLen, maxPasswordLen))
-	case len(name) > maxNameLen || !printable(name):
-		return accountRecord{}, badRequest("the name is too long or has control characters")
-	}
-	if name == "" {
-		name, _, _ = strings.Cut(email, "@")
-	}
-	hash, err := s.hasher.hash(ctx, password)
+	a, err := checkAccount(SeedAccount{Email: email, Password: password, Name: name})
 	if err != nil {
 		return accountRecord{}, err
 	}
-	return accountRecord{Email: email, Name: name, PasswordHash: hash, CreatedAt: s.clock.Now()}, nil
+	if a.Name == "" {
+		a.Name, _, _ = strings.Cut(a.Email, "@")
+	}
+	hash, err := s.hasher.hash(ctx, a.Password)
+	if err != nil {
+		return accountRecord{}, err
+	}
+	return accountRecord{Email: a.Email, Name: a.Name, PasswordHash: hash, CreatedAt: s.clock.Now()}, nil
 }
 
 // AddAccount creates an account. It fails when the address is taken or the
@@ -208,6 +226,7 @@ func (s *Server) Start(addr string) (string, error) {
 	srv := &http.Server{
 		Handler:           s.handler,
 		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       s.cfg.ReadTimeout, // also the body; net/http lifts it once a body is read, so streams live on
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 		ConnContext:       markHandOff, // its event streams may leave net/http (handoff.go)

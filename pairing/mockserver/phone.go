@@ -21,17 +21,17 @@ func errPhoneUnauthorized() *apiError {
 // handlePhoneSignIn answers POST /phone/v1/signin. Wrong passwords count
 // towards the same lock as on the desktop.
 func (s *Server) handlePhoneSignIn(w http.ResponseWriter, r *http.Request) {
-	var req pairing.PhoneSignInRequest
-	if err := decodeJSON(w, r, &req); err != nil {
+	data, err := readBody(w, r)
+	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	email := normalizeEmail(req.Email)
-	if !validEmail(email) || req.Password == "" || len(req.Password) > maxPasswordLen {
-		s.fail(w, r, badRequest("enter a valid e-mail address and the password"))
+	req, err := decodePhoneSignIn(data)
+	if err != nil {
+		s.fail(w, r, err)
 		return
 	}
-	acct, err := s.checkPassword(r.Context(), email, req.Password)
+	acct, err := s.checkPassword(r.Context(), req.Email, req.Password)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -130,8 +130,13 @@ func (s *Server) handlePhoneLink(w http.ResponseWriter, r *http.Request, email s
 // Only the current payload of a pending login of the phone's own account is
 // accepted; nothing is approved yet.
 func (s *Server) handlePhoneScan(w http.ResponseWriter, r *http.Request, email string) {
-	var req pairing.ScanRequest
-	if err := decodeJSON(w, r, &req); err != nil {
+	data, err := readBody(w, r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	req, err := decodeScanRequest(data)
+	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
@@ -226,13 +231,14 @@ func (s *Server) handlePhoneRevoke(w http.ResponseWriter, r *http.Request, email
 // signed out with password_changed, and pending sign-ins (made with the old
 // password) end.
 func (s *Server) handlePhonePassword(w http.ResponseWriter, r *http.Request, email string) {
-	var req pairing.PasswordChange
-	if err := decodeJSON(w, r, &req); err != nil {
+	data, err := readBody(w, r)
+	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	if len(req.New) < minPasswordLen || len(req.New) > maxPasswordLen || req.Old == "" || len(req.Old) > maxPasswordLen {
-		s.fail(w, r, badRequest(fmt.Sprintf("the new password must have %d to %d characters", minPasswordLen, maxPasswordLen)))
+	req, err := decodePasswordChange(data)
+	if err != nil {
+		s.fail(w, r, err)
 		return
 	}
 	if _, err := s.checkPassword(r.Context(), email, req.Old); err != nil {

@@ -24,6 +24,7 @@ import (
 	qrcode "github.com/skip2/go-qrcode"
 
 	"github.com/linkdesk/linkdesk/pairing"
+	"github.com/linkdesk/linkdesk/pairing/mockserver/openapitest"
 )
 
 // phoneWeb is a mock server seen through its HTTP handler, with a signed-in phone.
@@ -43,13 +44,15 @@ func newPhoneWeb(t *testing.T) phoneWeb {
 			t.Errorf("closing the mock server: %v", err)
 		}
 	})
-	pw := phoneWeb{handler: srv.Handler()}
+	pw := phoneWeb{handler: openapitest.New(t, openAPISpec).Handler(srv.Handler())}
 	body, err := json.Marshal(pairing.PhoneSignInRequest{Email: DemoEmail, Password: DemoPassword})
 	if err != nil {
 		t.Fatal(err)
 	}
 	rec := httptest.NewRecorder()
-	pw.handler.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/phone/v1/signin", bytes.NewReader(body)))
+	req := httptest.NewRequest(http.MethodPost, "/phone/v1/signin", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	pw.handler.ServeHTTP(rec, req)
 	var in pairing.PhoneSignIn
 	if err := json.Unmarshal(rec.Body.Bytes(), &in); rec.Code != http.StatusOK || err != nil || in.PhoneToken == "" {
 		t.Fatalf("phone sign-in: status %d, body %.200s", rec.Code, rec.Body)
@@ -307,6 +310,30 @@ func pwPNGClaiming(t *testing.T, w, h uint32) []byte {
 	return data
 }
 
+// Pictures are checked by their header before any pixel is decoded: one too
+// large to read within the memory of one decode is refused, saying how
+// large a picture may be, and pictures that fit are still read.
+func TestQRDecodeRefusesTooManyPixelsBeforeDecoding(t *testing.T) {
+	pw := newPhoneWeb(t)
+	rec := pw.upload(t, "image", pwPNGClaiming(t, 4096, 4096))
+	pwAssertError(t, rec, http.StatusRequestEntityTooLarge, codeImageTooLarge)
+	if !regexp.MustCompile(`at most [0-9.]+ megapixels`).MatchString(rec.Body.String()) {
+		t.Errorf("the refusal does not say how large a picture may be: %s", rec.Body)
+	}
+	// A screenshot-sized QR code in every accepted format is read.
+	payload := pwPayload(t)
+	for name, data := range map[string][]byte{
+		"PNG 1200×1200":  pwEncode(t, pwQRImage(t, payload, 1200), png.Encode),
+		"JPEG 1200×1200": pwEncode(t, pwQRImage(t, payload, 1200), func(w io.Writer, m image.Image) error { return jpeg.Encode(w, m, nil) }),
+		"GIF 1200×1200":  pwEncode(t, pwQRImage(t, payload, 1200), func(w io.Writer, m image.Image) error { return gif.Encode(w, m, nil) }),
+	} {
+		rec := pw.upload(t, "image", data)
+		if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), payload) {
+			t.Errorf("%s: %d %.200s", name, rec.Code, rec.Body)
+		}
+	}
+}
+
 func TestQRDecodeRefusesBadUploadsCleanly(t *testing.T) {
 	pw := newPhoneWeb(t)
 	blank := pwEncode(t, image.NewGray(image.Rect(0, 0, 200, 200)), png.Encode)
@@ -332,6 +359,8 @@ func TestQRDecodeRefusesBadUploadsCleanly(t *testing.T) {
 		{"one byte over 4 MiB", "image", append(append([]byte{}, pngQR...), make([]byte, MaxQRImageBytes+1-len(pngQR))...), http.StatusRequestEntityTooLarge, codeImageTooLarge},
 		{"5 MiB in another field", "other", make([]byte, 5<<20), http.StatusRequestEntityTooLarge, codeImageTooLarge},
 		{"tiny file claiming 20000×20000 pixels", "image", pwPNGClaiming(t, 20000, 20000), http.StatusRequestEntityTooLarge, codeImageTooLarge},
+		{"tiny file claiming 4096×4096 pixels", "image", pwPNGClaiming(t, 4096, 4096), http.StatusRequestEntityTooLarge, codeImageTooLarge},
+		{"a real 4096×4096 picture of 70 KB", "image", pwEncode(t, image.NewGray(image.Rect(0, 0, 4096, 4096)), png.Encode), http.StatusRequestEntityTooLarge, codeImageTooLarge},
 		{"tiny file claiming zero width", "image", pwPNGClaiming(t, 0, 10), http.StatusBadRequest, codeUnsupportedImage},
 	}
 	for _, tt := range tests {
@@ -421,10 +450,37 @@ func FuzzQRPicture(f *testing.F) {
 	f.Add([]byte("GIF89a"))
 	f.Add([]byte("\xff\xd8\xff\xe0garbage"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		img, err := decodePicture(data)
-		if err != nil {
+		if _, err := checkPicture(data); err != nil {
 			return
 		}
-		readQR(img)
+		_, _ = readPicture(data) // may refuse; must not panic or hang
 	})
+}
+
+// The page shows every error in the person's language, chosen by the error
+// code; the server's English message is only the detail under it.
+func TestPhonePageTranslatesEveryErrorCodeTheServerSends(t *testing.T) {
+	pw := newPhoneWeb(t)
+	src := pw.get(t, "/phone/static/i18n.js").Body.String()
+	en := i18nKeys(t, src, "en")
+	// Every code a phone, tester or page call can answer with (pairing/errors.go,
+	// this package's picture and tester codes), and the page's own.
+	codes := []string{
+		pairing.CodeBadRequest, pairing.CodeInvalidCredentials, pairing.CodeAccountLocked, pairing.CodeTooManyRequests,
+		pairing.CodeMaintenance, pairing.CodeInvalidCode, pairing.CodeLoginNotFound, pairing.CodeLoginExpired,
+		pairing.CodeCodeExpired, pairing.CodeLoginDeclined, pairing.CodeNotFound, pairing.CodeUnauthorized,
+		pairing.CodeForbidden, pairing.CodeInternal, pairing.CodeInvalidToken, pairing.CodeInvalidQR,
+		codeImageTooLarge, codeUnsupportedImage, codeQRNotFound, codeConflict,
+		pairing.CodeNetwork, pairing.CodeBadResponse, "unknown",
+	}
+	for _, code := range codes {
+		if _, ok := slices.BinarySearch(en, "err."+code); !ok {
+			t.Errorf("i18n.js has no err.%s: a Korean reader would see the server's English message", code)
+		}
+	}
+	// An unknown code still gets a translated title, never the English message alone.
+	view := pw.get(t, "/phone/static/view.js").Body.String()
+	if strings.Contains(view, "api.message || api.code") || !strings.Contains(view, `"err.unknown"`) {
+		t.Error("view.js shows the server's message as the title of an unknown error")
+	}
 }

@@ -4,7 +4,8 @@ import (
 	"encoding/json"
 	"net/url"
 	"strconv"
-	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/linkdesk/linkdesk/pairing"
 )
@@ -13,15 +14,42 @@ import (
 const redacted = "[redacted]"
 
 // secretKeys are JSON members whose string values are secrets wherever they
-// appear: passwords (sign-in, password change), codes, tokens.
-var secretKeys = map[string]bool{
-	"password":    true,
-	"old":         true,
-	"new":         true,
-	"code":        true,
-	"token":       true,
-	"phone_token": true,
-	"secret":      true,
+// appear: passwords (sign-in, password change), codes, tokens. They are kept
+// folded (foldKey), as the decoder compares them.
+var secretKeys = foldedSet("password", "old", "new", "code", "token", "phone_token", "secret")
+
+// payloadKey is the member holding a QR payload, folded.
+var payloadKey = foldKey("payload")
+
+func foldedSet(names ...string) map[string]bool {
+	out := make(map[string]bool, len(names))
+	for _, n := range names {
+		out[foldKey(n)] = true
+	}
+	return out
+}
+
+// foldKey is how encoding/json compares a member name with a field's name
+// when they differ (its foldName): ASCII upper-cased, every other letter
+// ToUpper(ToLower(r)). So "paſſword" (U+017F) and "PASSWORD" both fold to
+// "PASSWORD", and both are read as the password; the journal must hide both.
+func foldKey(s string) string {
+	out := make([]byte, 0, len(s))
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if 'a' <= c && c <= 'z' {
+				c -= 'a' - 'A'
+			}
+			out = append(out, c)
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(s[i:])
+		out = utf8.AppendRune(out, unicode.ToUpper(unicode.ToLower(r)))
+		i += n
+	}
+	return string(out)
 }
 
 // redactJSON returns body with every secret replaced, or a note instead of a
@@ -61,14 +89,15 @@ func redactValue(v any, parent string) any {
 
 func redactMember(key string, v any, parent string) any {
 	s, isString := v.(string)
+	folded := foldKey(key)
 	switch {
 	case !isString:
 		return redactValue(v, key)
-	case key == "payload":
+	case folded == payloadKey:
 		return redactQRPayload(s)
 	case key == "code" && parent == "error":
-		return s // an error code such as "invalid_code", not a secret
-	case secretKeys[strings.ToLower(key)]:
+		return s // the server's own error code such as "invalid_code" (exact spelling), not a secret
+	case secretKeys[folded]:
 		return redacted
 	}
 	return s

@@ -9,6 +9,8 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"reflect"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -113,7 +115,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 // marshalJSON is json.Marshal without HTML escaping, so a QR payload's "&"
-// reads as itself.
+// reads as itself, and with every time to the millisecond (millisecondTimes).
 func marshalJSON(v any) ([]byte, error) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
@@ -121,7 +123,23 @@ func marshalJSON(v any) ([]byte, error) {
 	if err := enc.Encode(v); err != nil {
 		return nil, err
 	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+	return millisecondTimes(bytes.TrimSuffix(buf.Bytes(), []byte("\n"))), nil
+}
+
+// timeMember finds a time member in compact JSON as encoding/json writes a
+// time.Time (RFC 3339, trailing zeros of the fraction dropped). Its quotes are
+// unescaped, so it can only be a member, never text inside a string.
+var timeMember = regexp.MustCompile(`"(\w*_at|now|time)":"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d{1,9})?Z"`)
+
+// millisecondTimes writes every time member with exactly three fractional
+// digits, as the protocol promises ("…T10:00:00.000Z"); the server's clock
+// has no finer digits.
+func millisecondTimes(data []byte) []byte {
+	return timeMember.ReplaceAllFunc(data, func(m []byte) []byte {
+		sub := timeMember.FindSubmatch(m)
+		frac := append(bytes.TrimPrefix(sub[3], []byte(".")), "000"...)[:3]
+		return fmt.Appendf(nil, `"%s":"%s.%sZ"`, sub[1], sub[2], frac)
+	})
 }
 
 // writeError answers the one error shape of the protocol.
@@ -162,16 +180,6 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	writeError(w, r, http.StatusInternalServerError, pairing.CodeInternal, "the server could not complete the request")
 }
 
-// decodeJSON reads r's body (at most maxBodyBytes) into v. Unknown fields are
-// allowed so older servers accept newer clients; trailing data is not.
-func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
-	data, err := readBody(w, r)
-	if err != nil {
-		return err
-	}
-	return decodeJSONBytes(data, v)
-}
-
 // readBody reads r's body, at most maxBodyBytes.
 func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
@@ -180,12 +188,28 @@ func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 		if errors.As(err, &mbe) {
 			return nil, newAPIError(http.StatusRequestEntityTooLarge, pairing.CodeBadRequest, "request body too large")
 		}
+		if isTimeout(err) {
+			return nil, errBodyTimeout()
+		}
 		return nil, badRequest("request body could not be read")
 	}
 	return data, nil
 }
 
-// decodeJSONBytes is decodeJSON for a body already read.
+// isTimeout reports whether err is a read deadline passing (Config.BodyTimeout).
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
+// errBodyTimeout answers a body that did not arrive within Config.BodyTimeout.
+func errBodyTimeout() *apiError {
+	return newAPIError(http.StatusRequestTimeout, pairing.CodeBadRequest, "the request body did not arrive in time; send it again")
+}
+
+// decodeJSONBytes decodes a request body into v. Unknown fields are allowed
+// so older servers accept newer clients; data after the JSON value is not
+// (not even a stray "}", which Decoder.More would let through).
 func decodeJSONBytes(data []byte, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(v); err != nil {
@@ -194,10 +218,10 @@ func decodeJSONBytes(data []byte, v any) error {
 		}
 		return badRequest("request body is not the expected JSON")
 	}
-	if dec.More() {
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return badRequest("request body has data after the JSON object")
 	}
-	return nil
+	return checkMemberNames(data, reflect.TypeOf(v))
 }
 
 // clientIP is the address the request came from, as the phone shows it.

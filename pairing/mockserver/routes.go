@@ -6,8 +6,8 @@ import (
 	"github.com/linkdesk/linkdesk/pairing"
 )
 
-// routes builds the handler: request IDs and the Date header outermost, then the journal, the
-// fault injector and the access guard around the API routes.
+// routes builds the handler: CORS outermost, then request IDs and the Date header, the
+// journal, the fault injector and the access guard around the API routes.
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 
@@ -40,6 +40,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /mock/v1/faults", s.handleListFaults)
 	mux.HandleFunc("POST /mock/v1/faults", s.handleAddFault)
 	mux.HandleFunc("DELETE /mock/v1/faults", s.handleClearFaults)
+	mux.HandleFunc("GET /mock/v1/logins", s.handleTesterLogins)
 	mux.HandleFunc("GET /mock/v1/requests", s.handleRequests)
 	mux.HandleFunc("DELETE /mock/v1/requests", s.handleClearRequests)
 	mux.HandleFunc("GET /mock/v1/clock", s.handleClock)
@@ -47,8 +48,12 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /mock/v1/maintenance", s.handleMaintenanceState)
 	mux.HandleFunc("POST /mock/v1/maintenance", s.handleMaintenance)
 
+	// Tools.
+	mux.HandleFunc("GET "+healthzPath, handleHealthz)
+	mux.HandleFunc("GET "+openAPIPath, serveOpenAPI)
+
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, http.StatusNotFound, pairing.CodeNotFound, "no such endpoint or method")
 	})
-	return withRequestID(s.clock, s.recordRequests(s.injectFaults(s.guard(mux))))
+	return withCORS(s.cfg.CORSOrigins, withRequestID(s.clock, s.recordRequests(s.injectFaults(s.guard(mux)))))
 }

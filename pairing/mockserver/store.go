@@ -55,7 +55,12 @@ type store interface {
 	DeletePhoneToken(tokenHash string) error
 	ListPhoneTokens() ([]phoneTokenRecord, error)
 
-	// Reset removes every record.
+	// ClockOffset is how far testers have moved the clock so far; the bbolt
+	// store keeps it across restarts, since the clock never goes back.
+	ClockOffset() (time.Duration, error)
+	SaveClockOffset(d time.Duration) error
+
+	// Reset removes every record (not the clock offset: the clock keeps its time).
 	Reset() error
 	Close() error
 }
@@ -92,6 +97,9 @@ const (
 	loginPending  loginState = "pending"
 	loginDeclined loginState = "declined"
 	loginExpired  loginState = "expired"
+	// loginDestroyed: too many wrong codes. It answers like an unknown login,
+	// but its own desktop's stream still hears "expired".
+	loginDestroyed loginState = "destroyed"
 )
 
 // loginRecord is a pending login: the password was right, the phone has not

@@ -22,7 +22,7 @@ func decodeLoginRequest(data []byte) (pairing.LoginRequest, error) {
 	if !validEmail(req.Email) {
 		return pairing.LoginRequest{}, badRequest("enter a valid e-mail address")
 	}
-	if req.Password == "" || len(req.Password) > maxPasswordLen {
+	if !givenPassword(req.Password) {
 		return pairing.LoginRequest{}, badRequest("enter the password")
 	}
 	if err := checkDevice(req.Device); err != nil {
@@ -37,7 +37,7 @@ func checkDevice(d pairing.Device) error {
 	switch {
 	case d.ID == "" || len(d.ID) > maxDeviceIDLen || !token68(d.ID):
 		return badRequest("device.id is missing or malformed")
-	case d.Name == "" || len(d.Name) > maxDeviceNameLen || !printable(d.Name):
+	case d.Name == "" || chars(d.Name) > maxDeviceNameLen || !printable(d.Name):
 		return badRequest("device.name is missing, too long or has control characters")
 	case d.Platform != pairing.PlatformWindows && d.Platform != pairing.PlatformMacOS && d.Platform != pairing.PlatformLinux:
 		return badRequest("device.platform must be windows, macos or linux")

@@ -6,6 +6,25 @@ import { LocalError } from "./api.js";
 import { el } from "./view.js";
 
 const MAX_PICTURE_BYTES = 4 << 20;
+// The server reads pictures of up to about 2.6 megapixels (its memory bound);
+// a QR code needs far fewer, so larger photos are scaled down here first.
+const MAX_SIDE = 1600;
+
+/** fitPicture scales a large photo down to MAX_SIDE; anything it cannot read goes as it is. */
+async function fitPicture(file) {
+  if (typeof createImageBitmap !== "function") return file;
+  let bmp;
+  try { bmp = await createImageBitmap(file); } catch { return file; } // the server says what is wrong with it
+  const scale = Math.min(1, MAX_SIDE / Math.max(bmp.width, bmp.height));
+  if (scale === 1) { bmp.close(); return file; }
+  const canvas = document.createElement("canvas");
+  canvas.width = Math.max(1, Math.round(bmp.width * scale));
+  canvas.height = Math.max(1, Math.round(bmp.height * scale));
+  canvas.getContext("2d").drawImage(bmp, 0, 0, canvas.width, canvas.height);
+  bmp.close();
+  const blob = await new Promise((resolve) => canvas.toBlob(resolve, "image/jpeg", 0.92));
+  return blob || file;
+}
 
 export class ScanFlow {
   constructor(app) {
@@ -41,12 +60,10 @@ export class ScanFlow {
   }
 
   async fromPicture(file) {
-    if (file.size > MAX_PICTURE_BYTES) {
-      this.app.showError(this.scanError, new LocalError("scan.tooLarge"));
-      return;
-    }
     await this.working(async () => {
-      const { payload } = await this.app.api.decodePicture(file);
+      const picture = await fitPicture(file);
+      if (picture.size > MAX_PICTURE_BYTES) throw new LocalError("scan.tooLarge");
+      const { payload } = await this.app.api.decodePicture(picture);
       await this.scan(String(payload || ""));
     });
   }

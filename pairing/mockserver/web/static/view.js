@@ -107,14 +107,16 @@ export function renderError(box, err, lang) {
   const api = err instanceof ApiError ? err : new ApiError(0, "bad_response", String(err && err.message || err), "");
   // A box may name a context whose wording fits better (data-err-context).
   const ctx = box.dataset.errContext;
-  const key = ctx && `err.${ctx}.${api.code}` in strings.en ? `err.${ctx}.${api.code}` : "err." + api.code;
-  const known = key in strings.en;
-  box.append(el("p", { class: "error-title" }, known ? lang.t(key) : (api.message || api.code)));
+  let key = ctx && `err.${ctx}.${api.code}` in strings.en ? `err.${ctx}.${api.code}` : "err." + api.code;
+  // A code this page does not know still gets a title in the person's language;
+  // the server's English message follows as the detail.
+  if (!(key in strings.en)) key = "err.unknown";
+  box.append(el("p", { class: "error-title" }, lang.t(key)));
   const more = [];
   if (api.attemptsLeft !== null) more.push(lang.t("error.attemptsLeft", { n: api.attemptsLeft }));
   if (api.retryAt) more.push(lang.t("error.retryAt", { time: lang.dateTime(api.retryAt) }));
   if (more.length) box.append(el("p", {}, more.join(" ")));
-  if (known && api.message) box.append(el("p", { class: "error-detail", lang: "en" }, api.message));
+  if (api.message) box.append(el("p", { class: "error-detail", lang: "en" }, api.message));
   const meta = el("p", { class: "error-meta" },
     el("span", {}, `${lang.t("error.code")}: `, el("code", {}, api.code)),
     api.status ? el("span", {}, `HTTP ${api.status}`) : null);
