@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// Default timeouts of DESIGN.md: never hang the UI.
+// Default timeouts (docs/PROTOCOL.md): never hang the UI.
 const (
 	DefaultConnectTimeout    = 5 * time.Second
 	DefaultRequestTimeout    = 15 * time.Second
@@ -25,7 +25,7 @@ const (
 	MaxRetryAfterWait = 10 * time.Minute
 )
 
-// Options configure a Client. The zero value gives DESIGN.md's defaults.
+// Options configure a Client. The zero value gives the protocol's default timeouts.
 type Options struct {
 	HTTPClient        *http.Client   // nil: a client with the timeouts below
 	RootCAs           *x509.CertPool // extra trust for --ca, on top of the system roots
