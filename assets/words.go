@@ -28,15 +28,6 @@ func LoadWords(tag string) (*Words, error) {
 	return w, nil
 }
 
-// Keys lists every key of the language, in no order.
-func (w *Words) Keys() []string {
-	keys := make([]string, 0, len(w.texts))
-	for k := range w.texts {
-		keys = append(keys, k)
-	}
-	return keys
-}
-
 // Text returns the text of key with params filled into its template (the
 // go-i18n syntax fyne uses: {{.Name}}); a key without text comes back as
 // the key itself, and a parameter that is missing shows as "(?)".
