@@ -155,7 +155,7 @@ func TestApprovalAfterCancelIsUndone(t *testing.T) {
 	c := r.newCore()
 	ctx := context.Background()
 	c.SignIn(ctx, mockserver.DemoEmail, mockserver.DemoPassword, true)
-	scan, err := r.phone.Scan(ctx, c.State().Login.QR.Payload)
+	scan, err := r.phone.Scan(ctx, c.State().Login.QRPayload)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,7 +3,6 @@ package app
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"os"
 	"os/user"
@@ -35,9 +34,6 @@ type DeviceSources struct {
 	Hostname  func() (string, error) // nil: os.Hostname
 	GOOS      string                 // "": runtime.GOOS
 }
-
-// ErrNoMachineID says the operating system's machine ID could not be read.
-var ErrNoMachineID = errors.New("machine ID not found")
 
 // LoadDeviceIdentity builds the identity of this computer for deviceID (from
 // the settings). A missing machine ID or user name is not fatal: the part is

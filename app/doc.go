@@ -4,6 +4,16 @@
 // never imports fyne, so every rule here is tested without a window; the ui
 // package renders State and calls Core's methods.
 //
+// # Inside the Core
+//
+//   - runner.go: the runner owns State and runs one step at a time (begin,
+//     busy, cancel, retry, publish); nothing else takes its lock.
+//   - login.go: the pending login, from the password to the grant.
+//   - keeper.go: the session keeper: restore, keychain, live session events,
+//     sign-out.
+//   - problem.go: the catalogue, from an error to the keys the person reads;
+//     the words are in assets/en.json and ko.json only.
+//
 // # The state machine
 //
 //	Starting ──Restore──▶ SignedIn                    (stored token good)

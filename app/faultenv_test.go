@@ -141,7 +141,7 @@ func (h *hold) sleep(ctx context.Context, _ time.Duration) error {
 			return ctx.Err()
 		}
 	}
-	return sleepContext(ctx, time.Millisecond)
+	return pairing.Sleep(ctx, time.Millisecond)
 }
 
 // running is a call made as the ui makes it, in a goroutine.
@@ -195,25 +195,26 @@ func (e *faultEnv) sees(st State, w want) {
 		e.t.Fatalf("shown %s (%s, %s, retryable %v), want %s (%s, %s, retryable %v); err %v",
 			p.Code, p.Key, p.Action, p.Retryable, w.code, w.key, w.action, w.retryable, p.Err)
 	}
-	if p.Params[ParamServer] != e.client.BaseURL() || strings.Contains(p.Message(), "(?)") {
-		e.t.Errorf("message %q for server %v", p.Message(), p.Params[ParamServer])
+	msg, action := p.Text(english)
+	if p.Params[ParamServer] != e.client.BaseURL() || strings.Contains(msg+action, "(?)") {
+		e.t.Errorf("message %q for server %v", msg, p.Params[ParamServer])
 	}
 	if w.retryIn > 0 {
 		at := e.clock.Now().Add(w.retryIn)
-		if !p.RetryAt.Equal(at) || p.Params[ParamRetryAt] != FormatLocalTime(at, e.clock.Now(), time.UTC) {
-			e.t.Errorf("retry at %v (%v), want %v", p.RetryAt, p.Params[ParamRetryAt], at)
+		if shown := FormatTime(at, e.clock.Now(), time.UTC, english); !p.RetryAt.Equal(at) || !strings.Contains(msg, shown) {
+			e.t.Errorf("retry at %v (%q), want %v (%s)", p.RetryAt, msg, at, shown)
 		}
 	}
 	// A Retry button that is shown must do something, and only then.
-	e.c.mu.Lock()
-	canRetry, retried := e.c.retryFn != nil, e.c.tried.AutoRetries
-	e.c.mu.Unlock()
+	e.c.r.mu.Lock()
+	canRetry, retried := e.c.r.retryFn != nil, e.c.r.tried.AutoRetries
+	e.c.r.mu.Unlock()
 	if canRetry != p.Retryable {
 		e.t.Errorf("Retryable %v, but Retry would do something: %v", p.Retryable, canRetry)
 	}
 	wantRetries := 0
 	if w.retried {
-		wantRetries = e.c.retry.Attempts - 1
+		wantRetries = e.c.r.retry.Attempts - 1
 	}
 	if checkRetries && retried != wantRetries {
 		e.t.Errorf("%d automatic retries, want %d", retried, wantRetries)
@@ -252,9 +253,9 @@ func (e *faultEnv) signedOutAfterCancel() {
 	if st.Phase != PhaseSignedOut || st.Busy || st.Problem != nil || st.Login != nil || st.Session != nil {
 		e.t.Fatalf("after Cancel: phase %v busy %v problem %+v", st.Phase, st.Busy, st.Problem)
 	}
-	e.c.mu.Lock()
-	running := e.c.op != nil || e.c.loginStop != nil
-	e.c.mu.Unlock()
+	e.c.r.mu.Lock()
+	running := e.c.r.op != nil || e.c.login.events.following()
+	e.c.r.mu.Unlock()
 	if running {
 		e.t.Fatal("after Cancel a call or the login stream is still followed")
 	}
@@ -323,7 +324,7 @@ func (e *faultEnv) approved() State {
 func (e *faultEnv) approveOnPhone(st State) {
 	e.t.Helper()
 	ctx := context.Background()
-	scan, err := e.phone.Scan(ctx, st.Login.QR.Payload)
+	scan, err := e.phone.Scan(ctx, st.Login.QRPayload)
 	if err != nil {
 		e.t.Fatal(err)
 	}

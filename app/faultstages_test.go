@@ -245,9 +245,9 @@ func streamLostDuringCodeStage(t *testing.T, e *faultEnv, w want) {
 	// When the login stream is lost meanwhile and the code check gives up
 	e.loseLoginStream()
 	eventually(t, "the stream's end is noted", func() bool {
-		c.mu.Lock()
-		defer c.mu.Unlock()
-		return c.loginEnd != nil
+		c.r.mu.Lock()
+		defer c.r.mu.Unlock()
+		return c.login.streamEnd != nil
 	})
 	e.retries.free()
 	run.wait(t, "SubmitCode")

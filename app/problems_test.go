@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -35,8 +36,9 @@ func TestWrongPasswordThenLockedUntilALocalTime(t *testing.T) {
 	if p.Code != pairing.CodeAccountLocked || p.Key != "error.account_locked" || p.RetryAt.IsZero() {
 		t.Fatalf("after repeated wrong passwords: %+v", p)
 	}
-	if want := FormatLocalTime(p.RetryAt, r.clock.Now(), seoul); p.Params[ParamRetryAt] != want {
-		t.Errorf("RetryAt shown as %v, want %v", p.Params[ParamRetryAt], want)
+	// (Seoul is UTC+9: the person's clock, not the server's)
+	if want, msg := p.RetryAt.In(seoul).Format("15:04"), shown(p); !strings.Contains(msg, want) {
+		t.Errorf("the lock is shown as %q, want the time %s in it", msg, want)
 	}
 	if d := p.RetryAt.Sub(r.clock.Now()); d < 4*time.Minute || d > 6*time.Minute {
 		t.Errorf("locked for %v, want about 5 minutes", d)
@@ -79,8 +81,8 @@ func TestBlockedFor24HoursAfterTooManySignIns(t *testing.T) {
 	if d := p.RetryAt.Sub(r.clock.Now()); d < 23*time.Hour || d > 25*time.Hour {
 		t.Errorf("blocked for %v, want about 24 h", d)
 	}
-	if want := p.RetryAt.In(time.UTC).Format("2006-01-02 15:04"); p.Params[ParamRetryAt] != want {
-		t.Errorf("RetryAt shown as %v, want the date and time %v", p.Params[ParamRetryAt], want)
+	if want, msg := p.RetryAt.In(time.UTC).Format("2 Jan 2006, 15:04"), shown(p); !strings.Contains(msg, want) {
+		t.Errorf("the block is shown as %q, want the date and time %s in it", msg, want)
 	}
 }
 
@@ -121,15 +123,15 @@ func TestWrongAndExpiredCodes(t *testing.T) {
 	if st.Phase != PhaseVerifying || st.Problem == nil || st.Problem.Code != pairing.CodeCodeExpired || st.Problem.Action != "action.get_new_code" {
 		t.Fatalf("expired code: %v %+v", st.Phase, st.Problem)
 	}
-	oldExpiry := st.Login.Code.ExpiresAt
+	oldExpiry := st.Login.CodeExpiresAt
 	c.RenewCode(ctx)
 	st = c.State()
-	if st.Problem != nil || !st.Login.Code.ExpiresAt.After(oldExpiry) {
-		t.Fatalf("new code: %+v expires %v", st.Problem, st.Login.Code.ExpiresAt)
+	if st.Problem != nil || !st.Login.CodeExpiresAt.After(oldExpiry) {
+		t.Fatalf("new code: %+v expires %v", st.Problem, st.Login.CodeExpiresAt)
 	}
 	c.SubmitCode(ctx, r.codeFor(c))
 	waitFor(t, c, "signed in with the new code", time.Second, func(s State) bool { return s.Phase == PhaseSignedIn })
-	if c.tried != (attempts{}) {
+	if c.r.tried != (attempts{}) {
 		t.Error("the tries were not reset after signing in")
 	}
 }
@@ -139,7 +141,7 @@ func TestTooManyWrongCodesEndTheSignIn(t *testing.T) {
 	c := r.newCore()
 	ctx := context.Background()
 	c.SignIn(ctx, mockserver.DemoEmail, mockserver.DemoPassword, true)
-	loginID := c.State().Login.LoginID
+	loginID := c.State().Login.ID
 	wrong := "000000"
 	if r.codeFor(c) == wrong {
 		wrong = "111111"
@@ -164,7 +166,7 @@ func TestDeclinedOnThePhone(t *testing.T) {
 	c := r.newCore()
 	ctx := context.Background()
 	c.SignIn(ctx, mockserver.DemoEmail, mockserver.DemoPassword, true)
-	if err := r.phone.Decline(ctx, c.State().Login.LoginID); err != nil {
+	if err := r.phone.Decline(ctx, c.State().Login.ID); err != nil {
 		t.Fatal(err)
 	}
 	st := waitFor(t, c, "back at sign-in", time.Second, func(s State) bool { return s.Phase == PhaseSignedOut })
@@ -199,8 +201,8 @@ func TestMaintenanceIsRetriedHonouringRetryAfter(t *testing.T) {
 	if got := r.recordedSleeps(); len(got) != 2 || got[0] != 5*time.Second || got[1] != 5*time.Second {
 		t.Errorf("waits %v, want 2 × 5s (Retry-After)", got)
 	}
-	if c.tried.AutoRetries != 2 {
-		t.Errorf("automatic retries counted %d, want 2", c.tried.AutoRetries)
+	if c.r.tried.AutoRetries != 2 {
+		t.Errorf("automatic retries counted %d, want 2", c.r.tried.AutoRetries)
 	}
 	// When maintenance ends and the person presses Retry, Then the sign-in goes on
 	r.maintenance(false)

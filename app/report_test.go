@@ -46,7 +46,7 @@ func TestSupportReportSaysWhatSupportNeedsAndNoSecret(t *testing.T) {
 	c.SubmitCode(ctx, wrong)
 	c.RenewCode(ctx)
 	c.UseMethod(MethodQR)
-	qr := c.State().Login.QR.Payload
+	qr := c.State().Login.QRPayload
 	c.UseMethod(MethodCode)
 	right = r.codeFor(c)
 	c.SubmitCode(ctx, wrong) // wrong again, to have a problem to report
@@ -56,14 +56,14 @@ func TestSupportReportSaysWhatSupportNeedsAndNoSecret(t *testing.T) {
 	}
 
 	// When the details for support are copied
-	report := c.SupportReport(nil)
+	report := c.SupportReport(nil, english)
 
-	// Then they hold what support needs (seed 004: ID, exact error, time, what was tried)
+	// Then they hold what a support desk asks for: the ID, the exact error, the time, what was tried
 	p := st.Problem
 	for _, want := range []string{
 		"d***@linkdesk.test",
 		"Error code:      invalid_code",
-		p.Message(),
+		shown(p),
 		"Request ID:      " + p.RequestID,
 		"Time (local):    " + p.At.In(seoul).Format("2006-01-02 15:04:05 KST"),
 		"Time (UTC):      " + p.At.UTC().Format(time.RFC3339),
@@ -95,7 +95,7 @@ func TestSupportReportSaysWhatSupportNeedsAndNoSecret(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	reports := report + c.SupportReport(nil) + c.SupportReport(p)
+	reports := report + c.SupportReport(nil, english) + c.SupportReport(p, english)
 	for name, secret := range map[string]string{
 		"password": mockserver.DemoPassword, "wrong password": "not-the-password-42",
 		"right code": right, "wrong code": wrong, "QR payload": qr, "token": ss.Token,
@@ -110,7 +110,7 @@ func TestSupportReportSaysWhatSupportNeedsAndNoSecret(t *testing.T) {
 func TestSupportReportWithoutAProblem(t *testing.T) {
 	r := newRig(t)
 	c := r.newCore()
-	report := c.SupportReport(nil)
+	report := c.SupportReport(nil, english)
 	for _, want := range []string{"Error code:      none", "Account:         -", "Screen:          starting"} {
 		if !strings.Contains(report, want) {
 			t.Errorf("report lacks %q\n%s", want, report)

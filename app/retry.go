@@ -44,21 +44,9 @@ func (p RetryPolicy) withDefaults() RetryPolicy {
 		p.MaxWait = d.MaxWait
 	}
 	if p.Sleep == nil {
-		p.Sleep = sleepContext
+		p.Sleep = pairing.Sleep
 	}
 	return p
-}
-
-// sleepContext waits d or until ctx ends.
-func sleepContext(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }
 
 // backoff returns how long to wait before try number attempt+1 after err, and
@@ -120,11 +108,11 @@ func (p RetryPolicy) do(ctx context.Context, now func() time.Time, onRetry func(
 	}
 }
 
-// withRetries calls fn under c's retry policy, counting its automatic
+// withRetries calls fn under r's retry policy, counting its automatic
 // retries, and returns the last try's result.
-func withRetries[T any](ctx context.Context, c *Core, fn func(context.Context) (T, error)) (T, error) {
+func withRetries[T any](ctx context.Context, r *runner, fn func(context.Context) (T, error)) (T, error) {
 	var v T
-	err := c.retry.do(ctx, c.opts.Now, c.countRetry, func(ctx context.Context) error {
+	err := r.retry.do(ctx, r.now, r.countRetry, func(ctx context.Context) error {
 		var err error
 		v, err = fn(ctx)
 		return err

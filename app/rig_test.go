@@ -12,9 +12,19 @@ import (
 	"testing"
 	"time"
 
+	"github.com/linkdesk/linkdesk/assets"
 	"github.com/linkdesk/linkdesk/pairing"
 	"github.com/linkdesk/linkdesk/pairing/mockserver"
 )
+
+// english renders Problems and support reports in tests.
+var english = func() *assets.Words {
+	w, err := assets.LoadWords("en")
+	if err != nil {
+		panic(err)
+	}
+	return w
+}()
 
 // rig is the real mock server in-process plus everything a Core needs, with
 // the phone played by a PhoneClient. The server's clock is fake: tests move
@@ -103,7 +113,7 @@ func (r *rig) options(mods ...func(*Options)) Options {
 			r.mu.Unlock()
 			// Record the wait instead of doing it; a token pause keeps a
 			// stream that keeps failing from spinning hot.
-			return sleepContext(ctx, time.Millisecond)
+			return pairing.Sleep(ctx, time.Millisecond)
 		}},
 	}
 	for _, m := range mods {
@@ -214,7 +224,7 @@ func (r *rig) codeFor(c *Core) string {
 	if st.Login == nil {
 		r.t.Fatalf("no pending login; phase %v", st.Phase)
 	}
-	code, err := r.phone.CodeFor(context.Background(), st.Login.LoginID)
+	code, err := r.phone.CodeFor(context.Background(), st.Login.ID)
 	if err != nil {
 		r.t.Fatalf("phone code: %v", err)
 	}
@@ -265,4 +275,10 @@ func waitFor(t *testing.T, c *Core, what string, within time.Duration, ok func(S
 
 // waitBackground waits for c's background calls (cancelled pending logins,
 // discarded sessions); streams are not waited for.
-func waitBackground(c *Core) { c.tasks.Wait() }
+func waitBackground(c *Core) { c.r.tasks.Wait() }
+
+// shown is what the person reads of p, in English: what happened, what to do.
+func shown(p *Problem) string {
+	message, action := p.Text(english)
+	return message + " " + action
+}

@@ -12,33 +12,12 @@ import (
 	"github.com/zalando/go-keyring"
 )
 
-// Keychain item naming and limits of DESIGN.md "The session store".
+// Keychain item naming and limits (docs/DESKTOP.md, "Sessions and the keychain").
 const (
 	KeychainService        = "linkdesk"
 	DefaultKeychainTimeout = 10 * time.Second // long enough for an unlock prompt
 	MaxStoredSessionSize   = 1024             // fits the Windows (2,560 B) and macOS (~3,000 B) limits
 )
-
-// Errors of the session store. Every error the store returns matches exactly
-// one of these with errors.Is, or is a *TimeoutError.
-var (
-	ErrNotFound    = errors.New("no stored session")
-	ErrUnavailable = errors.New("keychain unavailable")
-	ErrLocked      = errors.New("keychain locked")
-	ErrTooBig      = errors.New("session too big for the keychain")
-	ErrCorrupt     = errors.New("stored session unreadable")
-)
-
-// TimeoutError says a keychain call did not answer in time (an unlock prompt
-// left open, a hung Secret Service).
-type TimeoutError struct {
-	Op    string        // "get", "set" or "delete"
-	After time.Duration // the timeout that passed
-}
-
-func (e *TimeoutError) Error() string {
-	return fmt.Sprintf("keychain %s did not answer within %s", e.Op, e.After)
-}
 
 // Keyring is the part of go-keyring the store uses, so tests can substitute
 // failures and slowness.

@@ -39,7 +39,7 @@ func TestSignInWithTheCodeKeepsTheTokenInTheKeychain(t *testing.T) {
 	if st.Phase != PhaseVerifying || st.Login == nil || st.Method != MethodCode || st.Busy {
 		t.Fatalf("after the password: %+v", st)
 	}
-	if st.Login.Code.Length != 6 || !st.Login.Code.ExpiresAt.After(r.clock.Now()) || st.Login.QR.Payload == "" {
+	if st.Login.CodeLength != 6 || !st.Login.CodeExpiresAt.After(r.clock.Now()) || st.Login.QRPayload == "" {
 		t.Errorf("pending login lacks code/QR details: %+v", st.Login)
 	}
 	// And the phone shows this computer's name and platform next to the code
@@ -54,7 +54,7 @@ func TestSignInWithTheCodeKeepsTheTokenInTheKeychain(t *testing.T) {
 
 	// Then the desktop is signed in, the token is in the keychain, the e-mail remembered
 	st = waitFor(t, c, "signed in", time.Second, func(s State) bool { return s.Phase == PhaseSignedIn && !s.Busy })
-	if st.Session == nil || st.Session.Account.Email != mockserver.DemoEmail || st.Storage != StorageKeychain || st.Problem != nil {
+	if st.Session == nil || st.Session.Email != mockserver.DemoEmail || st.Storage != StorageKeychain || st.Problem != nil {
 		t.Fatalf("signed in state: %+v", st)
 	}
 	ss, ok := r.stored()
@@ -91,20 +91,20 @@ func TestSignInWithTheQRCode(t *testing.T) {
 		t.Fatal("method not switched")
 	}
 	// When the QR rotates on the server clock, Then the desktop shows the new payload
-	first := st.Login.QR.Payload
+	first := st.Login.QRPayload
 	r.clock.Advance(31 * time.Second)
 	st = waitFor(t, c, "showing a rotated QR", time.Second, func(s State) bool {
-		return s.Login != nil && s.Login.QR.Payload != first
+		return s.Login != nil && s.Login.QRPayload != first
 	})
-	if _, err := pairing.ParseQR(st.Login.QR.Payload); err != nil {
+	if _, err := pairing.ParseQR(st.Login.QRPayload); err != nil {
 		t.Fatalf("rotated payload does not parse: %v", err)
 	}
 	// When the phone scans the current QR and approves
-	scan, err := r.phone.Scan(ctx, st.Login.QR.Payload)
+	scan, err := r.phone.Scan(ctx, st.Login.QRPayload)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if scan.LoginID != st.Login.LoginID || scan.Device.Name != "ANNA-LAPTOP" {
+	if scan.LoginID != st.Login.ID || scan.Device.Name != "ANNA-LAPTOP" {
 		t.Errorf("phone confirms %+v", scan)
 	}
 	if err := r.phone.Approve(ctx, scan.LoginID); err != nil {
@@ -127,9 +127,9 @@ func TestSwitchingToAnExpiredQRFetchesAFreshOne(t *testing.T) {
 		o.Now = func() time.Time { return r.clock.Now().Add(time.Minute) }
 	})
 	c.SignIn(context.Background(), mockserver.DemoEmail, mockserver.DemoPassword, true)
-	first := c.State().Login.QR.Payload
+	first := c.State().Login.QRPayload
 	c.UseMethod(MethodQR)
-	waitFor(t, c, "showing a fresh QR", time.Second, func(s State) bool { return s.Login != nil && s.Login.QR.Payload != first })
+	waitFor(t, c, "showing a fresh QR", time.Second, func(s State) bool { return s.Login != nil && s.Login.QRPayload != first })
 }
 
 func TestKeepSignedInOffKeepsTheTokenInMemoryOnly(t *testing.T) {
@@ -256,7 +256,7 @@ func TestOnlyOneStoredAccount(t *testing.T) {
 	c2.SignOut(context.Background())
 	ctx := context.Background()
 	c2.SignIn(ctx, "bob@example.com", "bob-password", true)
-	code, err := bobPhone.CodeFor(ctx, c2.State().Login.LoginID)
+	code, err := bobPhone.CodeFor(ctx, c2.State().Login.ID)
 	if err != nil {
 		t.Fatal(err)
 	}

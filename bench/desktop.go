@@ -154,14 +154,14 @@ func newDesktop(base, dir string, n int) (*desktop, error) {
 
 // signIn sends the password and waits until the pending login's event
 // stream is open; it returns the pending login.
-func (d *desktop) signIn(ctx context.Context, email, password string) (*pairing.PendingLogin, error) {
+func (d *desktop) signIn(ctx context.Context, email, password string) (*app.LoginView, error) {
 	d.email = email
 	d.core.SignIn(ctx, email, password, true)
 	st := d.core.State()
 	if st.Phase != app.PhaseVerifying || st.Login == nil {
 		return nil, fmt.Errorf("%s: sign-in ended in %s: %v", email, st.Phase, problemCode(st.Problem))
 	}
-	if err := d.watch.waitOpen(ctx, st.Login.LoginID); err != nil {
+	if err := d.watch.waitOpen(ctx, st.Login.ID); err != nil {
 		return nil, err
 	}
 	return st.Login, nil

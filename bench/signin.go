@@ -89,7 +89,7 @@ func (b *signinBench) qrWave(ctx context.Context, n int, interval, window time.D
 	res := signinResult{pollEvery: interval, concurrent: n, window: window}
 	type ready struct {
 		d     *desktop
-		login *pairing.PendingLogin
+		login *app.LoginView
 		poll  chan pollResult
 		perr  chan error
 	}
@@ -110,7 +110,7 @@ func (b *signinBench) qrWave(ctx context.Context, n int, interval, window time.D
 			store: app.NewSessionStore(app.SessionStoreOptions{Keyring: newTimedKeyring()})}
 		r := ready{d: d, login: login, poll: make(chan pollResult, 1), perr: make(chan error, 1)}
 		go func() {
-			pr, err := p.run(ctx, login.LoginID, d.core.Device().Fingerprint, benchEmail(i))
+			pr, err := p.run(ctx, login.ID, d.core.Device().Fingerprint, benchEmail(i))
 			if err != nil {
 				r.perr <- err
 				return
@@ -181,7 +181,7 @@ func (b *signinBench) approve(ctx context.Context, i int, d *desktop) (time.Time
 		if st.Login == nil {
 			return time.Time{}, fmt.Errorf("desktop %d is not verifying (phase %s, %s)", i, st.Phase, problemCode(st.Problem))
 		}
-		_, err := phone.Scan(ctx, st.Login.QR.Payload)
+		_, err := phone.Scan(ctx, st.Login.QRPayload)
 		var pe *pairing.Error
 		if err != nil && errors.As(err, &pe) && pe.Code == pairing.CodeInvalidQR && try < 3 {
 			time.Sleep(20 * time.Millisecond) // the rotation is on its way to the desktop
@@ -191,7 +191,7 @@ func (b *signinBench) approve(ctx context.Context, i int, d *desktop) (time.Time
 			return time.Time{}, fmt.Errorf("phone %d scan: %w", i, err)
 		}
 		t0 := time.Now()
-		if err := phone.Approve(ctx, st.Login.LoginID); err != nil {
+		if err := phone.Approve(ctx, st.Login.ID); err != nil {
 			return time.Time{}, fmt.Errorf("phone %d approve: %w", i, err)
 		}
 		return t0, nil
@@ -213,7 +213,7 @@ func (b *signinBench) codeRuns(ctx context.Context, n int) (durations, error) {
 			d.close()
 			return nil, err
 		}
-		code, err := b.phones[acct].CodeFor(ctx, login.LoginID)
+		code, err := b.phones[acct].CodeFor(ctx, login.ID)
 		if err != nil {
 			d.close()
 			return nil, fmt.Errorf("reading the code on phone %d: %w", acct, err)

@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// Default timeouts of DESIGN.md: never hang the UI.
+// Default timeouts (docs/PROTOCOL.md): never hang the UI.
 const (
 	DefaultConnectTimeout    = 5 * time.Second
 	DefaultRequestTimeout    = 15 * time.Second
@@ -25,7 +25,7 @@ const (
 	MaxRetryAfterWait = 10 * time.Minute
 )
 
-// Options configure a Client. The zero value gives DESIGN.md's defaults.
+// Options configure a Client. The zero value gives the protocol's default timeouts.
 type Options struct {
 	HTTPClient        *http.Client   // nil: a client with the timeouts below
 	RootCAs           *x509.CertPool // extra trust for --ca, on top of the system roots
@@ -156,26 +156,16 @@ func (c *Client) CancelLogin(ctx context.Context, loginID string) error {
 	return nil
 }
 
-// LoginEvents follows GET /v1/logins/{id}/events. The channel delivers events in
-// order and is closed exactly once: after a terminal event (approved, declined,
-// expired), after an EventError, or when ctx ends. Dropped connections and idle
-// streams are reconnected (honouring Retry-After) without a visible event.
-//
-// The server replays the current state on every connect, so a reconnect
-// cannot lose an approval; a replayed QR payload equal to the last one
-// delivered is not delivered again.
-//
-// A qr event whose payload is not a Linkdesk link for loginID (ParseQR fails,
-// or it names another login) is never delivered: it ends the stream with an
-// EventError of CodeBadResponse, like any malformed event, so a hostile
-// server or network cannot put a web address or another login's QR code on
-// the screen. It is not dropped silently: the person would be left looking at
-// a QR code that no longer rotates, with no reason given. After the error the
-// code still works, and following the events again recovers once the server
-// sends good data (it replays the current payload on connect). An answer of 410 login_expired or 409
-// login_declined when connecting is delivered as EventExpired or
-// EventDeclined; other 4xx answers (such as 404 login_not_found, also the
-// answer for a login this Client did not start) as one EventError.
+// LoginEvents follows GET /v1/logins/{id}/events. The channel delivers events
+// in order and is closed exactly once: after a terminal event (approved,
+// declined, expired), after an EventError, or when ctx ends. Dropped and idle
+// connections are reconnected without an event; the server replays the
+// current state on connect, so no approval is lost and a repeated QR payload
+// is not delivered twice. Connecting to a declined or expired login gives
+// EventDeclined or EventExpired; other 4xx answers one EventError. A QR
+// payload that is not a Linkdesk link for loginID ends the stream with an
+// EventError (CodeBadResponse): a hostile server cannot put its own address
+// or another login's QR code on the screen (docs/PROTOCOL.md has the details).
 func (c *Client) LoginEvents(ctx context.Context, loginID string) <-chan LoginEvent {
 	ch := make(chan LoginEvent, 4)
 	p, err := loginPath(loginID, "/events")

@@ -19,7 +19,7 @@ func TestStartLogin(t *testing.T) {
 	pl := m.startLogin(c, dev)
 
 	// Then a pending login waits for the phone: code length and lifetimes
-	// as DESIGN.md says, and a QR payload that names this login.
+	// as docs/PROTOCOL.md says, and a QR payload that names this login.
 	now := m.clock.Now()
 	if pl.Code.Length != 6 {
 		t.Errorf("code length = %d, want 6", pl.Code.Length)

@@ -33,14 +33,15 @@ func newStreamConfig(opts Options) streamConfig {
 		sc.maxFailures = DefaultStreamMaxFailures
 	}
 	if sc.sleep == nil {
-		sc.sleep = sleepCtx
+		sc.sleep = Sleep
 	}
 	sc.maxDelay = max(sc.maxDelay, sc.delay)
 	return sc
 }
 
-// sleepCtx waits d or until ctx ends.
-func sleepCtx(ctx context.Context, d time.Duration) error {
+// Sleep waits d or until ctx ends, whichever comes first; it is the
+// default of Options.Sleep, and the desktop's retries wait with it too.
+func Sleep(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/linkdesk/linkdesk/app"
-	"github.com/linkdesk/linkdesk/pairing"
 )
 
 // memKeyring is an in-memory OS keychain that keeps every value it was given.
@@ -88,7 +87,7 @@ func problemCode(p *app.Problem) string {
 }
 
 // signIn sends the password and waits for the verify screen.
-func (d *desktop) signIn(t *testing.T, email, password string) *pairing.PendingLogin {
+func (d *desktop) signIn(t *testing.T, email, password string) *app.LoginView {
 	t.Helper()
 	d.core.SignIn(context.Background(), email, password, true)
 	st := d.core.State()

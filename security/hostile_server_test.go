@@ -241,7 +241,7 @@ func TestForeignQRPayloadIsNotShown(t *testing.T) {
 	h := &hostileFlow{grant: "{}", qr: "https://evil.example/login?next=linkdesk"}
 	core, _ := hostileDesktop(t, h)
 	core.SignIn(context.Background(), "victim@security.test", "pw-secret-1", true)
-	if st := core.State(); st.Login != nil && st.Login.QR.Payload == h.qr {
+	if st := core.State(); st.Login != nil && st.Login.QRPayload == h.qr {
 		t.Fatalf("the desktop shows the QR code %q", h.qr)
 	}
 }

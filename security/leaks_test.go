@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/linkdesk/linkdesk/app"
+	"github.com/linkdesk/linkdesk/assets"
 	"github.com/linkdesk/linkdesk/pairing"
 )
 
@@ -72,8 +73,18 @@ func TestNoSecretLeaksAfterWholeFlows(t *testing.T) {
 	secrets := secretSet{"password": password, "wrong password": wrongPassword, "new password": newPassword,
 		"phone token": phone.token}
 	var reports, shown []string
-	see := func(st app.State) { // what the desktop shows, logs and puts in a report
-		reports = append(reports, d.core.SupportReport(nil))
+	var languages []*assets.Words
+	for _, tag := range assets.Languages() {
+		w, err := assets.LoadWords(tag)
+		if err != nil {
+			t.Fatal(err)
+		}
+		languages = append(languages, w)
+	}
+	see := func(st app.State) { // what the desktop shows, logs and puts in a report, in every language
+		for _, w := range languages {
+			reports = append(reports, d.core.SupportReport(nil, w))
+		}
 		if p := st.Problem; p != nil {
 			shown = append(shown, p.Code, p.Key, p.Action, p.RequestID)
 			if p.Err != nil {
@@ -91,14 +102,14 @@ func TestNoSecretLeaksAfterWholeFlows(t *testing.T) {
 	d.core.SignIn(ctx, email, wrongPassword, true)
 	see(d.core.State())
 	login := d.signIn(t, email, password)
-	code1 := phone.code(t, login.LoginID)
+	code1 := phone.code(t, login.ID)
 	wrong := code1[:5] + string('0'+(code1[5]-'0'+1)%10)
 	secrets["first code"], secrets["wrong code"] = code1, wrong
-	secrets.addQR(t, "QR secret 1", login.QR.Payload)
+	secrets.addQR(t, "QR secret 1", login.QRPayload)
 	d.core.SubmitCode(ctx, wrong)
 	see(d.core.State())
 	d.core.RenewCode(ctx)
-	code2 := phone.code(t, login.LoginID)
+	code2 := phone.code(t, login.ID)
 	secrets["second code"] = code2
 	d.core.SubmitCode(ctx, code2)
 	see(d.waitFor(t, "signed in by code", func(s app.State) bool { return s.Phase == app.PhaseSignedIn }))
@@ -108,11 +119,11 @@ func TestNoSecretLeaksAfterWholeFlows(t *testing.T) {
 	// The QR path: the payload rotates, the phone scans the stale one first.
 	login = d.signIn(t, email, password)
 	d.core.UseMethod(app.MethodQR)
-	stale := login.QR.Payload
+	stale := login.QRPayload
 	secrets.addQR(t, "QR secret 2", stale)
 	r.clock.Advance(30 * time.Second)
-	st := d.waitFor(t, "a rotated QR code", func(s app.State) bool { return s.Login != nil && s.Login.QR.Payload != stale })
-	current := st.Login.QR.Payload
+	st := d.waitFor(t, "a rotated QR code", func(s app.State) bool { return s.Login != nil && s.Login.QRPayload != stale })
+	current := st.Login.QRPayload
 	secrets.addQR(t, "QR secret 3", current)
 	if resp := phone.call("POST", "/phone/v1/qr/scan", pairing.ScanRequest{Payload: stale}); resp.errorCode() != pairing.CodeInvalidQR {
 		t.Fatalf("stale QR: %d %s", resp.status, resp.body)
@@ -120,7 +131,7 @@ func TestNoSecretLeaksAfterWholeFlows(t *testing.T) {
 	if resp := phone.call("POST", "/phone/v1/qr/scan", pairing.ScanRequest{Payload: current}); resp.status != http.StatusOK {
 		t.Fatalf("scan: %d %s", resp.status, resp.body)
 	}
-	if resp := phone.call("POST", "/phone/v1/logins/"+login.LoginID+"/approve", nil); resp.status != http.StatusOK {
+	if resp := phone.call("POST", "/phone/v1/logins/"+login.ID+"/approve", nil); resp.status != http.StatusOK {
 		t.Fatalf("approve: %d %s", resp.status, resp.body)
 	}
 	see(d.waitFor(t, "signed in by QR", func(s app.State) bool { return s.Phase == app.PhaseSignedIn }))
@@ -146,7 +157,7 @@ func TestNoSecretLeaksAfterWholeFlows(t *testing.T) {
 	}
 
 	journal := r.do("GET", "/mock/v1/requests", nil)
-	if journal.status != http.StatusOK || !strings.Contains(string(journal.body), login.LoginID) {
+	if journal.status != http.StatusOK || !strings.Contains(string(journal.body), login.ID) {
 		t.Fatalf("journal: %d (it must hold the flow to be worth scanning)", journal.status)
 	}
 	places := map[string]string{

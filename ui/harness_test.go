@@ -191,15 +191,16 @@ func (h *harness) settle() {
 	h.waitFor("the core to be idle", func() bool {
 		s := h.core.State()
 		return !s.Busy && s.Phase != app.PhaseSubmitting && s.Phase != app.PhaseStarting &&
-			h.u.state.Phase == s.Phase && h.u.state.Busy == s.Busy && sameProblemPtr(h.u.state.Problem, s.Problem)
+			h.u.state.Phase == s.Phase && h.u.state.Busy == s.Busy && problemSeq(h.u.state.Problem) == problemSeq(s.Problem)
 	})
 }
 
-func sameProblemPtr(a, b *app.Problem) bool {
-	if a == nil || b == nil {
-		return a == b
+// problemSeq numbers p; 0 for none.
+func problemSeq(p *app.Problem) uint64 {
+	if p == nil {
+		return 0
 	}
-	return sameProblem(a, b)
+	return p.Seq
 }
 
 func (h *harness) waitScreen(k screenKind) {
@@ -259,7 +260,7 @@ func (h *harness) toVerify() *verifyScreen {
 // pending login.
 func (h *harness) phoneCode() string {
 	h.t.Helper()
-	id := h.core.State().Login.LoginID
+	id := h.core.State().Login.ID
 	code, err := h.phone.CodeFor(h.ctx, id)
 	if err != nil {
 		h.t.Fatalf("reading the code on the phone: %v", err)

@@ -8,7 +8,6 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/linkdesk/linkdesk/app"
-	"github.com/linkdesk/linkdesk/pairing"
 )
 
 // homeScreen is what a signed-in person sees: whose account this computer
@@ -64,10 +63,10 @@ func (h *homeScreen) focus()                     { h.u.win.Canvas().Focus(h.sign
 
 func (h *homeScreen) update(s app.State) {
 	if ses := s.Session; ses != nil {
-		h.name.SetText(ses.Account.Name)
-		h.email.SetText(ses.Account.Email)
-		h.name.Hidden = ses.Account.Name == ""
-		h.device.SetText(deviceLabel(ses.Device))
+		h.name.SetText(ses.Name)
+		h.email.SetText(ses.Email)
+		h.name.Hidden = ses.Name == ""
+		h.device.SetText(deviceLabel(ses))
 		h.since.SetText(formatDateTime(ses.CreatedAt))
 	}
 	h.server.SetText(s.Server)
@@ -83,19 +82,15 @@ func (h *homeScreen) update(s app.State) {
 }
 
 // deviceLabel is "ANNA-LAPTOP (Linux)".
-func deviceLabel(d pairing.Device) string {
-	platform := map[string]string{
-		pairing.PlatformWindows: "Windows",
-		pairing.PlatformMacOS:   "macOS",
-		pairing.PlatformLinux:   "Linux",
-	}[d.Platform]
+func deviceLabel(s *app.SessionView) string {
+	platform := app.PlatformName(s.DevicePlatform)
 	switch {
-	case d.Name == "":
+	case s.DeviceName == "":
 		return platform
 	case platform == "":
-		return d.Name
+		return s.DeviceName
 	}
-	return d.Name + " (" + platform + ")"
+	return s.DeviceName + " (" + platform + ")"
 }
 
 // startingScreen shows while the stored session is checked at start.

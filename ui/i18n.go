@@ -9,6 +9,7 @@ import (
 	"fyne.io/fyne/v2/lang"
 	"github.com/jeandeaual/go-locale"
 
+	"github.com/linkdesk/linkdesk/app"
 	"github.com/linkdesk/linkdesk/assets"
 )
 
@@ -67,6 +68,13 @@ func tr(key string, data ...map[string]any) string {
 	return lang.X(key, key)
 }
 
+// translations render the catalogue's keys for package app in the current
+// language.
+type translations struct{}
+
+// Text implements app.Texts.
+func (translations) Text(key string, params map[string]any) string { return tr(key, params) }
+
 // validLanguage reports whether choice is one of the supported choices.
 func validLanguage(choice string) bool {
 	return choice == langSystem || choice == langEnglish || choice == langKorean
@@ -109,7 +117,7 @@ func formatDateTime(t time.Time) string {
 	if t.IsZero() {
 		return "—"
 	}
-	return t.Local().Format(tr("format.datetime"))
+	return app.FormatDateTime(t, translations{})
 }
 
 // formatCountdown shows a duration as m:ss, never negative.

@@ -6,7 +6,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/widget"
 
-	"github.com/linkdesk/linkdesk/pairing"
+	"github.com/linkdesk/linkdesk/app"
 )
 
 // codeEntry is the security-code field: it takes digits only (full-width
@@ -20,7 +20,7 @@ type codeEntry struct {
 
 func newCodeEntry(length int, onEscape func()) *codeEntry {
 	if length <= 0 {
-		length = pairing.DefaultCodeLength
+		length = app.DefaultCodeLength
 	}
 	e := &codeEntry{length: length, onEscape: onEscape}
 	e.ExtendBaseWidget(e)
@@ -31,8 +31,8 @@ func newCodeEntry(length int, onEscape func()) *codeEntry {
 // TypedRune keeps digits and drops everything else, so "482 913",
 // "482-913" and "４８２９１３" all end up as 482913.
 func (e *codeEntry) TypedRune(r rune) {
-	d, err := pairing.NormalizeCode(string(r), 0)
-	if err != nil {
+	d, ok := app.CodeDigits(string(r))
+	if !ok {
 		return // a separator or a letter: skipped, the person keeps typing
 	}
 	if utf8.RuneCountInString(e.Text) >= e.length && e.SelectedText() == "" {
@@ -49,8 +49,8 @@ func (e *codeEntry) TypedShortcut(s fyne.Shortcut) {
 		e.Entry.TypedShortcut(s)
 		return
 	}
-	digits, err := pairing.NormalizeCode(paste.Clipboard.Content(), 0)
-	if err != nil {
+	digits, ok := app.CodeDigits(paste.Clipboard.Content())
+	if !ok {
 		return // not a code: nothing sensible to insert
 	}
 	if len(digits) == e.length {

@@ -52,13 +52,14 @@ func (v *problemView) update(p *app.Problem, busy bool) {
 		v.box.Hide()
 		return
 	}
-	if v.shown == nil || !sameProblem(v.shown, p) {
+	if v.shown == nil || v.shown.Seq != p.Seq {
 		v.copy.SetText(tr("problem.copy"))
 	}
 	v.shown = p
-	v.message.SetText(tr(p.Key, p.Params))
-	v.action.SetText(tr(p.Action, p.Params))
-	v.action.Hidden = p.Action == ""
+	message, action := p.Text(translations{})
+	v.message.SetText(message)
+	v.action.SetText(action)
+	v.action.Hidden = action == ""
 	v.retry.Hidden = !p.Retryable
 	if busy {
 		v.retry.Disable()
@@ -67,11 +68,6 @@ func (v *problemView) update(p *app.Problem, busy bool) {
 	}
 	v.box.Show()
 	v.box.Refresh()
-}
-
-// sameProblem tells whether two snapshots are the same occurrence.
-func sameProblem(a, b *app.Problem) bool {
-	return a.Code == b.Code && a.At.Equal(b.At) && a.RequestID == b.RequestID
 }
 
 func (v *problemView) onRetry() {
@@ -83,7 +79,7 @@ func (v *problemView) onCopy() {
 		return
 	}
 	p := *v.shown
-	v.u.app.Clipboard().SetContent(v.u.core.SupportReport(&p))
+	v.u.app.Clipboard().SetContent(v.u.core.SupportReport(&p, translations{}))
 	v.copy.SetText(tr("problem.copied"))
 }
 

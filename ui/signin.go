@@ -10,24 +10,23 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/linkdesk/linkdesk/app"
-	"github.com/linkdesk/linkdesk/pairing"
 )
 
 // signInScreen is the e-mail and password form. Focus starts in the e-mail
 // field, Tab walks e-mail → password → keep signed in → Sign in, and Enter
 // in either field submits.
 type signInScreen struct {
-	u        *UI
-	box      fyne.CanvasObject
-	intro    *widget.Label
-	email    *widget.Entry
-	password *widget.Entry
-	keep     *widget.Check
-	submit   *widget.Button
-	cancel   *widget.Button // shown while signing in: retries can take a while
-	activity *widget.Activity
-	busy     bool
-	lastAt   string // the problem last reacted to, so a redraw does not clear the password again
+	u           *UI
+	box         fyne.CanvasObject
+	intro       *widget.Label
+	email       *widget.Entry
+	password    *widget.Entry
+	keep        *widget.Check
+	submit      *widget.Button
+	cancel      *widget.Button // shown while signing in: retries can take a while
+	activity    *widget.Activity
+	busy        bool
+	lastProblem uint64 // Seq of the problem last reacted to, so a redraw does not clear the password again
 }
 
 func newSignInScreen(u *UI, s app.State) *signInScreen {
@@ -69,7 +68,7 @@ func (si *signInScreen) kind() screenKind           { return kindSignIn }
 func (si *signInScreen) content() fyne.CanvasObject { return si.box }
 func (si *signInScreen) stop()                      {}
 
-// focus starts in the e-mail field (DESIGN.md); a remembered e-mail is
+// focus starts in the e-mail field; a remembered e-mail is
 // selected, so typing replaces it and Tab keeps it.
 func (si *signInScreen) focus() {
 	si.u.win.Canvas().Focus(si.email)
@@ -98,17 +97,15 @@ func (si *signInScreen) update(s app.State) {
 		si.activity.Hide()
 		si.cancel.Hide()
 	}
-	if p := s.Problem; p != nil && !si.busy && p.At.String() != si.lastAt {
-		si.lastAt = p.At.String()
-		switch p.Code {
-		case pairing.CodeInvalidCredentials:
-			// wrong password: start the password again, keep the e-mail
+	if p := s.Problem; p != nil && !si.busy && p.Seq != si.lastProblem {
+		si.lastProblem = p.Seq
+		switch p.Input() {
+		case app.InputPassword:
+			// wrong or missing password: start it again, keep the e-mail
 			setText(si.password, "")
 			si.u.win.Canvas().Focus(si.password)
-		case app.CodeEmailRequired:
+		case app.InputEmail:
 			si.u.win.Canvas().Focus(si.email)
-		case app.CodePasswordRequired:
-			si.u.win.Canvas().Focus(si.password)
 		}
 	}
 }

@@ -199,8 +199,11 @@ func TestCopyDetailsPutsTheSupportReportOnTheClipboard(t *testing.T) {
 	// then the clipboard holds the core's report of this problem, without the password,
 	got := h.app.Clipboard().Content()
 	p := h.core.State().Problem
-	if got == "" || got != h.core.SupportReport(p) {
+	if got == "" || got != h.core.SupportReport(p, translations{}) {
 		t.Errorf("clipboard %q, want the support report of the problem", got)
+	}
+	if shown := h.u.problem.message.Text; !strings.Contains(got, shown) {
+		t.Errorf("support report does not quote the message shown, %q:\n%s", shown, got)
 	}
 	if !strings.Contains(got, pairing.CodeInvalidCredentials) {
 		t.Errorf("support report does not name the error code:\n%s", got)

@@ -250,7 +250,7 @@ func (u *UI) render(s app.State) {
 		u.body.Objects = []fyne.CanvasObject{u.scroll}
 		u.body.Refresh()
 	}
-	if p := s.Problem; p != nil && (prev.Problem == nil || !sameProblem(prev.Problem, p)) {
+	if p := s.Problem; p != nil && (prev.Problem == nil || prev.Problem.Seq != p.Seq) {
 		u.opts.Log.Info("problem", "code", p.Code, "request_id", p.RequestID, "ended", s.Ended)
 	}
 	u.problem.update(s.Problem, s.Busy)

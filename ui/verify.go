@@ -11,7 +11,6 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/linkdesk/linkdesk/app"
-	"github.com/linkdesk/linkdesk/pairing"
 )
 
 // verifyScreen proves the phone: the security code shown on the phone, or
@@ -32,19 +31,19 @@ type verifyScreen struct {
 	cancel   *escButton
 	activity *widget.Activity
 
-	login  pairing.PendingLogin // last rendered
-	method app.Method
-	busy   bool
-	sent   string // the code last sent, so a redraw does not send it twice
-	lastAt string // the problem last reacted to
-	done   chan struct{}
+	login       app.LoginView // last rendered
+	method      app.Method
+	busy        bool
+	sent        string // the code last sent, so a redraw does not send it twice
+	lastProblem uint64 // Seq of the problem last reacted to
+	done        chan struct{}
 }
 
 func newVerifyScreen(u *UI, s app.State) *verifyScreen {
 	v := &verifyScreen{u: u, method: app.MethodCode, done: make(chan struct{})}
-	length := pairing.DefaultCodeLength
-	if s.Login != nil && s.Login.Code.Length > 0 {
-		length = s.Login.Code.Length
+	length := app.DefaultCodeLength
+	if s.Login != nil {
+		length = s.Login.CodeLength
 	}
 	device := u.core.Device().Name
 	if device == "" {
@@ -145,9 +144,9 @@ func (v *verifyScreen) focus() {
 // tick redraws the time left for the code and for the QR code.
 func (v *verifyScreen) tick() {
 	now := v.u.now()
-	if v.login.Code.ExpiresAt.IsZero() {
+	if v.login.CodeExpiresAt.IsZero() {
 		v.codeLeft.SetText("")
-	} else if left := v.login.Code.ExpiresAt.Sub(now); left > 0 {
+	} else if left := v.login.CodeExpiresAt.Sub(now); left > 0 {
 		v.codeLeft.SetText(tr("verify.code_expires", map[string]any{"Time": formatCountdown(left)}))
 		v.codeLeft.Importance = widget.MediumImportance
 	} else {
@@ -155,16 +154,14 @@ func (v *verifyScreen) tick() {
 		v.codeLeft.Importance = widget.WarningImportance
 	}
 	v.codeLeft.Refresh()
-	v.qr.tick(now, v.login.QR.ExpiresAt)
+	v.qr.tick(now, v.login.QRExpiresAt)
 }
 
 func (v *verifyScreen) update(s app.State) {
 	if s.Login != nil {
-		if s.Login.Code.Length > 0 {
-			v.code.length = s.Login.Code.Length
-		}
+		v.code.length = s.Login.CodeLength
 		v.login = *s.Login
-		v.qr.setPayload(s.Login.QR.Payload)
+		v.qr.setPayload(s.Login.QRPayload)
 	}
 	if s.Method != v.method {
 		v.method = s.Method
@@ -186,10 +183,9 @@ func (v *verifyScreen) update(s app.State) {
 		v.activity.Stop()
 		v.activity.Hide()
 	}
-	if p := s.Problem; p != nil && !v.busy && p.At.String() != v.lastAt {
-		v.lastAt = p.At.String()
-		switch p.Code {
-		case pairing.CodeInvalidCode, pairing.CodeCodeExpired, pairing.CodeInvalidFormat:
+	if p := s.Problem; p != nil && !v.busy && p.Seq != v.lastProblem {
+		v.lastProblem = p.Seq
+		if p.Input() == app.InputCode {
 			// start the code again; the problem panel says why
 			v.sent = ""
 			setText(&v.code.Entry, "")

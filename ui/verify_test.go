@@ -120,7 +120,7 @@ func TestEscWithoutFocusCancelsToo(t *testing.T) {
 func TestDeclinedOnThePhoneSaysSo(t *testing.T) {
 	h := newHarness(t, harnessOptions{})
 	h.toVerify()
-	id := h.core.State().Login.LoginID
+	id := h.core.State().Login.ID
 
 	// When the person declines the request on the phone,
 	h.act(func() {
@@ -158,7 +158,7 @@ func TestTheQRCodeOnScreenIsTheCurrentPayloadAndRotates(t *testing.T) {
 	}
 
 	// then the window shows a QR code holding the current payload, with a countdown.
-	first := h.core.State().Login.QR.Payload
+	first := h.core.State().Login.QRPayload
 	if got := decodeQR(t, h.win.Canvas().Capture()); got != first {
 		t.Fatalf("the QR code on screen holds another payload than the current one")
 	}
@@ -168,9 +168,9 @@ func TestTheQRCodeOnScreenIsTheCurrentPayloadAndRotates(t *testing.T) {
 
 	// When 31 seconds pass, the server rotates the payload and the window follows.
 	h.srv.Clock().Advance(31 * time.Second)
-	h.waitFor("a new payload", func() bool { return v.qr.payload != first && v.qr.payload == h.core.State().Login.QR.Payload })
+	h.waitFor("a new payload", func() bool { return v.qr.payload != first && v.qr.payload == h.core.State().Login.QRPayload })
 	second := decodeQR(t, h.win.Canvas().Capture())
-	if second == first || second != h.core.State().Login.QR.Payload {
+	if second == first || second != h.core.State().Login.QRPayload {
 		t.Fatalf("after rotation the QR code on screen is not the new payload")
 	}
 
@@ -221,7 +221,7 @@ func TestTheQRCodeIsDarkOnLightInTheDarkTheme(t *testing.T) {
 	if got := lum(pos.X+60*scale, pos.Y+60*scale); got > 0x2000 {
 		t.Errorf("finder pattern luminance %#x, want dark", got)
 	}
-	if decodeQR(t, shot) != h.core.State().Login.QR.Payload {
+	if decodeQR(t, shot) != h.core.State().Login.QRPayload {
 		t.Errorf("the QR code is not readable in the dark theme")
 	}
 }

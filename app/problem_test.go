@@ -1,0 +1,233 @@
+package app
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/linkdesk/linkdesk/assets"
+	"github.com/linkdesk/linkdesk/pairing"
+)
+
+// catalogueCodes lists every code the catalogue knows, server and local.
+func catalogueCodes() []string {
+	return []string{
+		pairing.CodeBadRequest, pairing.CodeInvalidCredentials, pairing.CodeAccountLocked,
+		pairing.CodeTooManyRequests, pairing.CodeMaintenance, pairing.CodeInvalidCode,
+		pairing.CodeLoginNotFound, pairing.CodeLoginExpired, pairing.CodeCodeExpired,
+		pairing.CodeLoginDeclined, pairing.CodeNotFound, pairing.CodeUnauthorized,
+		pairing.CodeForbidden, pairing.CodeInternal, pairing.CodeInvalidToken,
+		pairing.CodeSessionExpired, pairing.CodeSessionRevoked, pairing.CodeSignedInElsewhere,
+		pairing.CodePasswordChanged, pairing.CodeDeviceChanged, pairing.CodeNetwork,
+		pairing.CodeTimeout, pairing.CodeBadResponse, pairing.CodeStreamEnded,
+		pairing.CodeInvalidQR, pairing.CodeInvalidFormat, pairing.CodeCanceled,
+		CodeKeychainUnavailable, CodeKeychainLocked, CodeKeychainTimeout, CodeKeychainTooBig,
+		CodeKeychainUnreadable, CodeInsecureServer, CodeServerCertificate, CodeEmailRequired,
+		CodePasswordRequired, CodeSignedOutOffline, CodeSettingsUnwritable, CodeUnknown,
+	}
+}
+
+// words returns the texts of language tag from the translation files.
+func words(t testing.TB, tag string) *assets.Words {
+	t.Helper()
+	w, err := assets.LoadWords(tag)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return w
+}
+
+// messageKeys lists the error.* and action.* keys of language tag's file.
+func messageKeys(t testing.TB, tag string) []string {
+	t.Helper()
+	b, err := assets.Translations.ReadFile(tag + ".json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var texts map[string]string
+	if err := json.Unmarshal(b, &texts); err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	for k := range texts {
+		if strings.HasPrefix(k, "error.") || strings.HasPrefix(k, "action.") {
+			keys = append(keys, k)
+		}
+	}
+	return keys
+}
+
+func TestEveryCatalogueEntryHasTexts(t *testing.T) {
+	used := map[string]bool{}
+	// Every code, in every variant the server can make, must give keys with
+	// a text in every language.
+	for _, tag := range assets.Languages() {
+		w := words(t, tag)
+		for _, code := range catalogueCodes() {
+			for _, attempts := range []int{-1, 0, 3} {
+				now := time.Now()
+				for _, at := range []time.Time{{}, now, now.Add(24 * time.Hour)} {
+					e := lookup(code, attempts, at, now)
+					for _, k := range []string{e.key, e.action} {
+						used[k] = true
+						if w.Text(k, nil) == k {
+							t.Errorf("%s: code %s: key %q has no text", tag, code, k)
+						}
+					}
+				}
+			}
+		}
+		// And no message is dead weight that translators must keep up.
+		for _, k := range messageKeys(t, tag) {
+			if !used[k] {
+				t.Errorf("%s: key %q is translated but no code uses it", tag, k)
+			}
+		}
+	}
+}
+
+func TestEveryCodeHasItsOwnMessage(t *testing.T) {
+	// Only the protocol's catch-all codes may share the generic message.
+	generic := map[string]bool{pairing.CodeNotFound: true, pairing.CodeUnauthorized: true,
+		pairing.CodeForbidden: true, CodeUnknown: true}
+	for _, code := range catalogueCodes() {
+		if e := lookup(code, -1, time.Time{}, time.Now()); e.key == "error.unknown" && !generic[code] {
+			t.Errorf("code %s falls through to the generic message", code)
+		}
+	}
+}
+
+func TestMessagesRenderInEveryLanguage(t *testing.T) {
+	params := map[string]any{ParamServer: "https://ld.example", ParamAttemptsLeft: 3, ParamRetryAt: "15:04", ParamLength: 6}
+	for _, tag := range assets.Languages() {
+		w := words(t, tag)
+		for _, k := range messageKeys(t, tag) {
+			got := w.Text(k, params)
+			if got == "" || strings.Contains(got, "{{") || strings.Contains(got, "(?)") {
+				t.Errorf("%s: %s renders as %q", tag, k, got)
+			}
+		}
+		if got := w.Text("error.invalid_credentials", nil); !strings.Contains(got, "(?)") {
+			t.Errorf("%s: a missing parameter should show as (?): %q", tag, got)
+		}
+	}
+}
+
+func TestProblemFromServerErrors(t *testing.T) {
+	seoul := time.FixedZone("KST", 9*3600)
+	now := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC) // 19:00 in Seoul
+	three, zero := 3, 0
+	en := words(t, "en")
+	for _, tc := range []struct {
+		name      string
+		err       error
+		code, key string
+		action    string
+		text      string // in the English message, with the parameters filled in
+		retryable bool
+	}{
+		{"wrong password with tries left",
+			&pairing.Error{Code: pairing.CodeInvalidCredentials, AttemptsLeft: &three, Status: 401, RequestID: "req-1"},
+			"invalid_credentials", "error.invalid_credentials", "action.check_password", "Tries left before the account is locked: 3.", false},
+		{"locked until later today, shown in the person's zone",
+			&pairing.Error{Code: pairing.CodeAccountLocked, RetryAt: now.Add(5 * time.Minute), Status: 423},
+			"account_locked", "error.account_locked", "action.wait_or_reset", "19:05", false},
+		{"blocked for 24 h: tomorrow's date is shown",
+			&pairing.Error{Code: pairing.CodeTooManyRequests, RetryAt: now.Add(24 * time.Hour), Status: 429},
+			"too_many_requests", "error.too_many_requests", "action.wait_blocked", "24 Nov 2026, 19:00", false},
+		{"last wrong code ends the sign-in",
+			&pairing.Error{Code: pairing.CodeInvalidCode, AttemptsLeft: &zero, Status: 400},
+			"invalid_code", "error.invalid_code_last", "action.sign_in_again", "stopped", false},
+		{"a 429 that lifts within a minute is a brief refusal, not the 24 h block",
+			&pairing.Error{Code: pairing.CodeTooManyRequests, Status: 429, RetryAt: now.Add(time.Second)},
+			"too_many_requests", "error.too_many_requests_brief", "action.try_again_moment", "", true},
+		{"maintenance is retryable",
+			&pairing.Error{Code: pairing.CodeMaintenance, Status: 503},
+			"maintenance", "error.maintenance", "action.retry_later", "https://ld.example", true},
+		{"server unreachable",
+			&pairing.Error{Code: pairing.CodeNetwork, Err: errors.New("connection refused")},
+			"network_error", "error.server_unreachable", "action.check_connection", "", true},
+		{"untrusted certificate",
+			&pairing.Error{Code: pairing.CodeNetwork, Err: fmt.Errorf("tls: %w", untrustedCertificate())},
+			"server_certificate", "error.server_certificate", "action.check_certificate", "", false},
+		{"keychain locked",
+			fmt.Errorf("keychain set: %w", ErrLocked),
+			"keychain_locked", "error.keychain_locked", "action.keychain_unlock", "", true},
+		{"keychain timeout",
+			&TimeoutError{Op: "get", After: time.Second},
+			"keychain_timeout", "error.keychain_timeout", "action.keychain_unlock", "", true},
+		{"keychain unavailable",
+			fmt.Errorf("keychain get: %w: no bus", ErrUnavailable),
+			"keychain_unavailable", "error.keychain_unavailable", "action.keychain_setup", "", false},
+		{"keychain too big",
+			fmt.Errorf("2000 bytes: %w", ErrTooBig),
+			"keychain_too_big", "error.keychain_too_big", "action.contact_support", "", false},
+		{"insecure server refused by the client",
+			&pairing.Error{Code: pairing.CodeInsecureServer},
+			"insecure_server", "error.insecure_server", "action.check_server", "", false},
+		{"something else",
+			errors.New("boom"),
+			"unknown_error", "error.unknown", "action.contact_support", "", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := newProblem(tc.err, problemEnv{now: now, loc: seoul, server: "https://ld.example"})
+			if p.Code != tc.code || p.Key != tc.key || p.Action != tc.action || p.Retryable != tc.retryable {
+				t.Errorf("got code %s key %s action %s retryable %v", p.Code, p.Key, p.Action, p.Retryable)
+			}
+			if p.At != now || p.Err != tc.err {
+				t.Errorf("At %v Err %v", p.At, p.Err)
+			}
+			msg, action := p.Text(en)
+			if msg == "" || action == "" || strings.Contains(msg+action, "(?)") || !strings.Contains(msg, tc.text) {
+				t.Errorf("message %q, action %q: want %q in the message and no missing parameter", msg, action, tc.text)
+			}
+		})
+	}
+	if newProblem(nil, problemEnv{now: now}) != nil {
+		t.Error("newProblem(nil) != nil")
+	}
+}
+
+func TestProblemCarriesServerDetails(t *testing.T) {
+	at := time.Date(2026, 11, 23, 10, 5, 0, 0, time.UTC)
+	two := 2
+	p := newProblem(&pairing.Error{Code: pairing.CodeInvalidCode, AttemptsLeft: &two, RequestID: "req-9", RetryAt: at},
+		problemEnv{now: at, loc: time.UTC, server: "https://s"})
+	if p.AttemptsLeft != 2 || p.RequestID != "req-9" || !p.RetryAt.Equal(at) {
+		t.Errorf("got %+v", p)
+	}
+	if p := newProblem(&pairing.Error{Code: pairing.CodeInvalidCode}, problemEnv{now: at, server: "s"}); p.AttemptsLeft != -1 || p.Key != "error.invalid_code_no_count" {
+		t.Errorf("unknown attempts: %+v", p)
+	}
+}
+
+// untrustedCertificate is what a TLS handshake with an untrusted certificate gives.
+func untrustedCertificate() error {
+	return &tls.CertificateVerificationError{Err: x509.UnknownAuthorityError{}}
+}
+
+func TestTimesAreShownInThePersonsLanguage(t *testing.T) {
+	seoul := time.FixedZone("KST", 9*3600)
+	now := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC) // 19:00 in Seoul
+	en, ko := words(t, "en"), words(t, "ko")
+	for _, tc := range []struct {
+		at    time.Time
+		texts Texts
+		want  string
+	}{
+		{now.Add(5 * time.Minute), en, "19:05"},
+		{now.Add(5 * time.Minute), ko, "오후 7:05"},
+		{now.Add(-9 * time.Hour), ko, "오전 10:00"},
+		{now.Add(24 * time.Hour), en, "24 Nov 2026, 19:00"},
+		{now.Add(24 * time.Hour), ko, "2026년 11월 24일 오후 7:00"},
+	} {
+		if got := FormatTime(tc.at, now, seoul, tc.texts); got != tc.want {
+			t.Errorf("FormatTime(%v) = %q, want %q", tc.at, got, tc.want)
+		}
+	}
+}
