@@ -31,11 +31,11 @@ type faultEnv struct {
 func newFaultEnv(t *testing.T, f fault) *faultEnv {
 	r := newRig(t)
 	e := &faultEnv{rig: r, f: f, retries: newHold(), reconnects: newHold()}
-	base := r.hs.URL
-	opts := pairing.Options{Now: r.clock.Now, RequestTimeout: cmp.Or(f.timeout, matrixTimeout),
+	base := r.URL
+	opts := pairing.Options{Now: r.Clock.Now, RequestTimeout: cmp.Or(f.timeout, matrixTimeout),
 		StreamMaxFailures: 3, Sleep: e.reconnects.sleep}
 	if f.door {
-		e.door = newFaultDoor(t, r.srv.Handler(), f.tls)
+		e.door = newFaultDoor(t, r.Handler(), f.tls)
 		base = e.door.hs.URL
 		if f.tls {
 			opts.RootCAs = x509.NewCertPool()
@@ -62,7 +62,7 @@ func (e *faultEnv) open() *Core {
 }
 
 func (e *faultEnv) addFault(f mockserver.Fault) {
-	if _, err := e.srv.AddFault(f); err != nil {
+	if _, err := e.AddFault(f); err != nil {
 		e.t.Fatal(err)
 	}
 }
@@ -200,8 +200,8 @@ func (e *faultEnv) sees(st State, w want) {
 		e.t.Errorf("message %q for server %v", msg, p.Params[ParamServer])
 	}
 	if w.retryIn > 0 {
-		at := e.clock.Now().Add(w.retryIn)
-		if shown := FormatTime(at, e.clock.Now(), time.UTC, english); !p.RetryAt.Equal(at) || !strings.Contains(msg, shown) {
+		at := e.Clock.Now().Add(w.retryIn)
+		if shown := FormatTime(at, e.Clock.Now(), time.UTC, english); !p.RetryAt.Equal(at) || !strings.Contains(msg, shown) {
 			e.t.Errorf("retry at %v (%q), want %v (%s)", p.RetryAt, msg, at, shown)
 		}
 	}

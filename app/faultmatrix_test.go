@@ -168,7 +168,7 @@ type fault struct {
 
 // serverDown closes the server's listener: connections are refused.
 func serverDown() fault {
-	return fault{cutOff: true, on: func(e *faultEnv, _ endpoint) { e.down() }, off: func(e *faultEnv) { e.up() }}
+	return fault{cutOff: true, on: func(e *faultEnv, _ endpoint) { e.Stop() }, off: func(e *faultEnv) { e.Restart() }}
 }
 
 // mockFault is a fault of the mock server (status, delay, body) on every call to the endpoint.
@@ -180,7 +180,7 @@ func mockFault(f mockserver.Fault) fault {
 			g.Count = -1
 			e.addFault(g)
 		},
-		off: func(e *faultEnv) { e.srv.ClearFaults() },
+		off: func(e *faultEnv) { e.ClearFaults() },
 	}
 }
 

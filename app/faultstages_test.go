@@ -185,14 +185,14 @@ func approvalAfterCutStage(t *testing.T, e *faultEnv, _ want) {
 	c.Cancel()
 	e.signedOutAfterCancel()
 	e.reconnects.free()
-	e.srv.ClearFaults()
+	e.ClearFaults()
 	e.loginCancelled()
 	// When they sign in again, the stream is cut and the phone approves meanwhile,
 	// Then the approval still arrives once the stream is back
 	st := e.verifying()
 	e.cutLoginStream()
 	e.approveOnPhone(st)
-	e.srv.ClearFaults()
+	e.ClearFaults()
 	e.reconnects.free()
 	e.kept(e.approved())
 }
@@ -215,13 +215,13 @@ func approvalAfterRetryStage(t *testing.T, e *faultEnv, w want) {
 	// When they cancel, Then the form is back at once
 	c.Cancel()
 	e.signedOutAfterCancel()
-	e.srv.ClearFaults()
+	e.ClearFaults()
 	// When they sign in again, lose the stream, the phone approves meanwhile and
 	// the network comes back, Then Retry brings the approval
 	st = e.verifying()
 	lost := lose()
 	e.approveOnPhone(st)
-	e.srv.ClearFaults()
+	e.ClearFaults()
 	if !lost.Problem.Retryable {
 		t.Fatal("no Retry offered")
 	}
@@ -257,7 +257,7 @@ func streamLostDuringCodeStage(t *testing.T, e *faultEnv, w want) {
 	}
 	e.sees(c.State(), w)
 	// When the network is back and the phone approves, Then Retry brings the approval
-	e.srv.ClearFaults()
+	e.ClearFaults()
 	e.approveOnPhone(st)
 	e.call("Retry", c.Retry)
 	e.kept(e.approved())

@@ -40,7 +40,7 @@ func TestWrongPasswordThenLockedUntilALocalTime(t *testing.T) {
 	if want, msg := p.RetryAt.In(seoul).Format("15:04"), shown(p); !strings.Contains(msg, want) {
 		t.Errorf("the lock is shown as %q, want the time %s in it", msg, want)
 	}
-	if d := p.RetryAt.Sub(r.clock.Now()); d < 4*time.Minute || d > 6*time.Minute {
+	if d := p.RetryAt.Sub(r.Clock.Now()); d < 4*time.Minute || d > 6*time.Minute {
 		t.Errorf("locked for %v, want about 5 minutes", d)
 	}
 	// And even the right password waits for the lock, without retrying on its own
@@ -53,7 +53,7 @@ func TestWrongPasswordThenLockedUntilALocalTime(t *testing.T) {
 		t.Error("a 4xx answer was retried")
 	}
 	// When the lock has passed, Then the right password works
-	r.clock.Advance(6 * time.Minute)
+	r.Clock.Advance(6 * time.Minute)
 	c.SignIn(ctx, mockserver.DemoEmail, mockserver.DemoPassword, true)
 	if st := c.State(); st.Phase != PhaseVerifying {
 		t.Fatalf("after the lock: %v %+v", st.Phase, st.Problem)
@@ -78,7 +78,7 @@ func TestBlockedFor24HoursAfterTooManySignIns(t *testing.T) {
 	if p == nil || p.Code != pairing.CodeTooManyRequests || p.Key != "error.too_many_requests" || p.Retryable {
 		t.Fatalf("after the budget: %+v", p)
 	}
-	if d := p.RetryAt.Sub(r.clock.Now()); d < 23*time.Hour || d > 25*time.Hour {
+	if d := p.RetryAt.Sub(r.Clock.Now()); d < 23*time.Hour || d > 25*time.Hour {
 		t.Errorf("blocked for %v, want about 24 h", d)
 	}
 	if want, msg := p.RetryAt.In(time.UTC).Format("2 Jan 2006, 15:04"), shown(p); !strings.Contains(msg, want) {
@@ -98,7 +98,7 @@ func TestWrongAndExpiredCodes(t *testing.T) {
 	}
 
 	// A code of the wrong shape never reaches the server.
-	before := len(r.journal())
+	before := len(r.Journal())
 	for _, typed := range []string{"12345", "12a456", "1234567", ""} {
 		c.SubmitCode(ctx, typed)
 		p := c.State().Problem
@@ -106,7 +106,7 @@ func TestWrongAndExpiredCodes(t *testing.T) {
 			t.Errorf("%q: %+v", typed, p)
 		}
 	}
-	if after := len(r.journal()); after != before {
+	if after := len(r.Journal()); after != before {
 		t.Errorf("%d badly formed codes reached the server", after-before)
 	}
 
@@ -117,7 +117,7 @@ func TestWrongAndExpiredCodes(t *testing.T) {
 		t.Fatalf("wrong code: %v %+v", st.Phase, st.Problem)
 	}
 	// An expired code says to get a new one; the new one works.
-	r.clock.Advance(181 * time.Second)
+	r.Clock.Advance(181 * time.Second)
 	c.SubmitCode(ctx, right)
 	st = c.State()
 	if st.Phase != PhaseVerifying || st.Problem == nil || st.Problem.Code != pairing.CodeCodeExpired || st.Problem.Action != "action.get_new_code" {
@@ -179,7 +179,7 @@ func TestPendingLoginExpires(t *testing.T) {
 	r := newRig(t)
 	c := r.newCore()
 	c.SignIn(context.Background(), mockserver.DemoEmail, mockserver.DemoPassword, true)
-	r.clock.Advance(10*time.Minute + time.Second)
+	r.Clock.Advance(10*time.Minute + time.Second)
 	st := waitFor(t, c, "back at sign-in", time.Second, func(s State) bool { return s.Phase == PhaseSignedOut })
 	if st.Problem == nil || st.Problem.Code != pairing.CodeLoginExpired {
 		t.Fatalf("expired: %+v", st.Problem)
@@ -191,7 +191,7 @@ func TestMaintenanceIsRetriedHonouringRetryAfter(t *testing.T) {
 	c := r.newCore()
 	ctx := context.Background()
 	// Given the server in maintenance (it answers Retry-After: 5)
-	r.maintenance(true)
+	r.SetMaintenance(true)
 	// When signing in, Then three tries are made, waiting what the server asked
 	c.SignIn(ctx, mockserver.DemoEmail, mockserver.DemoPassword, true)
 	st := c.State()
@@ -205,7 +205,7 @@ func TestMaintenanceIsRetriedHonouringRetryAfter(t *testing.T) {
 		t.Errorf("automatic retries counted %d, want 2", c.r.tried.AutoRetries)
 	}
 	// When maintenance ends and the person presses Retry, Then the sign-in goes on
-	r.maintenance(false)
+	r.SetMaintenance(false)
 	c.Retry(ctx)
 	if st := c.State(); st.Phase != PhaseVerifying || st.Problem != nil {
 		t.Fatalf("after retry: %v %+v", st.Phase, st.Problem)
@@ -247,7 +247,7 @@ func TestServerErrorsAreRetriedButRequestErrorsAreNot(t *testing.T) {
 func TestServerDown(t *testing.T) {
 	r := newRig(t)
 	c := r.newCore()
-	r.down()
+	r.Stop()
 	c.SignIn(context.Background(), mockserver.DemoEmail, mockserver.DemoPassword, true)
 	st := c.State()
 	if st.Phase != PhaseSignedOut || st.Problem == nil || st.Problem.Code != pairing.CodeNetwork ||
@@ -257,7 +257,7 @@ func TestServerDown(t *testing.T) {
 	if len(r.recordedSleeps()) != 2 {
 		t.Errorf("tries: %d waits, want 2", len(r.recordedSleeps()))
 	}
-	r.up()
+	r.Restart()
 	c.Retry(context.Background())
 	if st := c.State(); st.Phase != PhaseVerifying {
 		t.Fatalf("after the server came back: %v %+v", st.Phase, st.Problem)

@@ -1,12 +1,9 @@
 package app
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"net"
 	"net/http"
-	"net/http/httptest"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -15,6 +12,7 @@ import (
 	"github.com/linkdesk/linkdesk/assets"
 	"github.com/linkdesk/linkdesk/pairing"
 	"github.com/linkdesk/linkdesk/pairing/mockserver"
+	"github.com/linkdesk/linkdesk/pairing/mockserver/mocktest"
 )
 
 // english renders Problems and support reports in tests.
@@ -26,20 +24,17 @@ var english = func() *assets.Words {
 	return w
 }()
 
-// rig is the real mock server in-process plus everything a Core needs, with
-// the phone played by a PhoneClient. The server's clock is fake: tests move
-// it with advance, never by sleeping.
+// rig is the real mock server in-process (mocktest) plus everything a Core
+// needs, with the phone played by a mocktest.Phone. The server's clock is
+// fake: tests move it, never sleep.
 type rig struct {
+	*mocktest.Server
 	t        *testing.T
-	srv      *mockserver.Server
-	hs       *httptest.Server
-	addr     string // host:port, kept when the server goes down and comes back
-	clock    *mockserver.Clock
 	client   *pairing.Client
 	kr       *memKeyring
 	store    *SessionStore
 	settings *Settings
-	phone    *pairing.PhoneClient
+	phone    *mocktest.Phone
 	device   DeviceIdentity
 
 	mu     sync.Mutex
@@ -49,31 +44,16 @@ type rig struct {
 // newRig starts a mock server with cheap password hashing and a fake clock.
 func newRig(t *testing.T) *rig {
 	t.Helper()
-	cfg := mockserver.TestConfig()
-	srv, err := mockserver.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := &rig{t: t, srv: srv, clock: srv.Clock(), kr: newMemKeyring()}
-	r.hs = httptest.NewServer(srv.Handler())
-	r.addr = r.hs.Listener.Addr().String()
-	t.Cleanup(func() {
-		r.down()
-		if err := srv.Close(); err != nil {
-			t.Errorf("closing the mock server: %v", err)
-		}
-	})
-	r.client, err = pairing.NewClient(r.hs.URL, pairing.Options{Now: r.clock.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := &rig{Server: mocktest.Run(t), t: t, kr: newMemKeyring()}
+	r.client = r.Client(pairing.Options{ReconnectDelay: pairing.DefaultReconnectDelay})
 	r.store = NewSessionStore(SessionStoreOptions{Keyring: r.kr, Timeout: time.Second})
+	var err error
 	r.settings, err = OpenSettings(filepath.Join(t.TempDir(), "settings.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	r.device = r.deviceFor(r.settings.DeviceID(), "machine-1", "anna")
-	r.phone = r.newPhone(mockserver.DemoEmail, mockserver.DemoPassword)
+	r.phone = r.Phone(mockserver.DemoEmail, mockserver.DemoPassword)
 	return r
 }
 
@@ -84,19 +64,6 @@ func (r *rig) deviceFor(deviceID, machineID, user string) DeviceIdentity {
 	})
 }
 
-// newPhone signs a phone in to the account.
-func (r *rig) newPhone(email, password string) *pairing.PhoneClient {
-	r.t.Helper()
-	p, err := pairing.NewPhoneClient(r.hs.URL, pairing.Options{Now: r.clock.Now})
-	if err != nil {
-		r.t.Fatal(err)
-	}
-	if err := p.SignIn(context.Background(), email, password); err != nil {
-		r.t.Fatalf("phone sign-in: %v", err)
-	}
-	return p
-}
-
 // options are the Core options of this rig; mods adjust them.
 func (r *rig) options(mods ...func(*Options)) Options {
 	o := Options{
@@ -104,7 +71,7 @@ func (r *rig) options(mods ...func(*Options)) Options {
 		Sessions: r.store,
 		Settings: r.settings,
 		Device:   r.device,
-		Now:      r.clock.Now,
+		Now:      r.Clock.Now,
 		Version:  "1.2.3-test",
 		Location: time.UTC,
 		Retry: RetryPolicy{Sleep: func(ctx context.Context, d time.Duration) error {
@@ -136,75 +103,12 @@ func (r *rig) recordedSleeps() []time.Duration {
 	return append([]time.Duration(nil), r.sleeps...)
 }
 
-// admin calls a tester control of the mock server.
-func (r *rig) admin(method, path string, body any) {
+// fault adds a mock server fault through the tester API (POST /mock/v1/faults).
+func (r *rig) fault(f map[string]any) {
 	r.t.Helper()
-	var rd bytes.Buffer
-	if body != nil {
-		if err := json.NewEncoder(&rd).Encode(body); err != nil {
-			r.t.Fatal(err)
-		}
+	if resp := r.Do(http.MethodPost, "/mock/v1/faults", f); resp.Status != http.StatusCreated {
+		r.t.Fatalf("adding a fault: HTTP %d %s", resp.Status, resp.Body)
 	}
-	req, err := http.NewRequest(method, "http://"+r.addr+path, &rd)
-	if err != nil {
-		r.t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		r.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode >= 300 {
-		r.t.Fatalf("%s %s: HTTP %d", method, path, resp.StatusCode)
-	}
-}
-
-// fault adds a mock server fault (POST /mock/v1/faults).
-func (r *rig) fault(f map[string]any) { r.admin(http.MethodPost, "/mock/v1/faults", f) }
-
-// maintenance turns maintenance mode on or off (POST /mock/v1/maintenance).
-func (r *rig) maintenance(on bool) {
-	r.admin(http.MethodPost, "/mock/v1/maintenance", map[string]bool{"on": on})
-}
-
-// down stops the server; its address refuses connections until up. The
-// listener closes first, so a stream that reconnects at once cannot slip in
-// and keep Close waiting; then open streams are cut.
-func (r *rig) down() {
-	_ = r.hs.Listener.Close() // Close below closes it again and ignores the error too
-	r.hs.CloseClientConnections()
-	r.hs.Close()
-}
-
-// up serves the same mock server on the same address again.
-func (r *rig) up() {
-	r.t.Helper()
-	l, err := net.Listen("tcp", r.addr)
-	if err != nil {
-		r.t.Skipf("cannot listen on %s again: %v", r.addr, err)
-	}
-	r.hs = httptest.NewUnstartedServer(r.srv.Handler())
-	_ = r.hs.Listener.Close() // unused: replaced by the listener on the old address
-	r.hs.Listener = l
-	r.hs.Start()
-}
-
-// journal returns the mock server's request journal.
-func (r *rig) journal() []mockserver.JournalEntry {
-	r.t.Helper()
-	resp, err := http.Get("http://" + r.addr + "/mock/v1/requests")
-	if err != nil {
-		r.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var out struct {
-		Requests []mockserver.JournalEntry `json:"requests"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
-		r.t.Fatal(err)
-	}
-	return out.Requests
 }
 
 // link returns the phone's device-link screen.

@@ -59,7 +59,7 @@ func TestSessionEndsAreShownWithinASecond(t *testing.T) {
 			waitFor(r.t, other, "other desktop signed in", time.Second, func(s State) bool { return s.Phase == PhaseSignedIn })
 		}},
 		{"idle for 30 days", pairing.CodeSessionExpired, "error.session_expired", func(r *rig, _ *Core) {
-			r.clock.Advance(30*24*time.Hour + time.Minute)
+			r.Clock.Advance(30*24*time.Hour + time.Minute)
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -82,7 +82,7 @@ func TestAbsoluteExpiryEndsAnActiveSession(t *testing.T) {
 	ss, _ := r.stored()
 	creds := pairing.Credentials{Token: ss.Token, Fingerprint: r.device.Fingerprint}
 	for elapsed := time.Duration(0); elapsed < 84*24*time.Hour; elapsed += 21 * 24 * time.Hour {
-		r.clock.Advance(21 * 24 * time.Hour)
+		r.Clock.Advance(21 * 24 * time.Hour)
 		if _, err := r.client.Session(context.Background(), creds); err != nil {
 			t.Fatalf("session refused after %v: %v", elapsed, err)
 		}
@@ -91,7 +91,7 @@ func TestAbsoluteExpiryEndsAnActiveSession(t *testing.T) {
 		t.Fatal("signed out before 90 days")
 	}
 	// When 90 days since sign-in pass, Then it ends with session_expired
-	r.clock.Advance(st.Session.CreatedAt.Add(90*24*time.Hour + time.Minute).Sub(r.clock.Now()))
+	r.Clock.Advance(st.Session.CreatedAt.Add(90*24*time.Hour + time.Minute).Sub(r.Clock.Now()))
 	r.endedWithin(c, pairing.CodeSessionExpired, "error.session_expired")
 }
 
@@ -149,7 +149,7 @@ func TestRestoreAtStart(t *testing.T) {
 		first := r.newCore()
 		sess := r.signIn(first, true).Session
 		first.Close()
-		r.down()
+		r.Stop()
 		c := r.newCore()
 		c.Restore(ctx)
 		st := c.State()
@@ -160,7 +160,7 @@ func TestRestoreAtStart(t *testing.T) {
 			t.Fatal("the token was deleted although the server was only unreachable")
 		}
 		// When the server is back and the person retries, Then the session is restored
-		r.up()
+		r.Restart()
 		c.Retry(ctx)
 		if st := c.State(); st.Phase != PhaseSignedIn || st.Session.ID != sess.ID || st.Problem != nil {
 			t.Fatalf("after retry: %v %+v", st.Phase, st.Problem)
@@ -229,7 +229,7 @@ func TestSignOut(t *testing.T) {
 		r := newRig(t)
 		c := r.newCore()
 		r.signIn(c, true)
-		r.down()
+		r.Stop()
 		c.SignOut(ctx)
 		st := c.State()
 		if st.Phase != PhaseSignedOut || st.Problem == nil || st.Problem.Code != CodeSignedOutOffline || st.Ended != "" {

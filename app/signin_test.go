@@ -39,7 +39,7 @@ func TestSignInWithTheCodeKeepsTheTokenInTheKeychain(t *testing.T) {
 	if st.Phase != PhaseVerifying || st.Login == nil || st.Method != MethodCode || st.Busy {
 		t.Fatalf("after the password: %+v", st)
 	}
-	if st.Login.CodeLength != 6 || !st.Login.CodeExpiresAt.After(r.clock.Now()) || st.Login.QRPayload == "" {
+	if st.Login.CodeLength != 6 || !st.Login.CodeExpiresAt.After(r.Clock.Now()) || st.Login.QRPayload == "" {
 		t.Errorf("pending login lacks code/QR details: %+v", st.Login)
 	}
 	// And the phone shows this computer's name and platform next to the code
@@ -92,7 +92,7 @@ func TestSignInWithTheQRCode(t *testing.T) {
 	}
 	// When the QR rotates on the server clock, Then the desktop shows the new payload
 	first := st.Login.QRPayload
-	r.clock.Advance(31 * time.Second)
+	r.Clock.Advance(31 * time.Second)
 	st = waitFor(t, c, "showing a rotated QR", time.Second, func(s State) bool {
 		return s.Login != nil && s.Login.QRPayload != first
 	})
@@ -124,7 +124,7 @@ func TestSwitchingToAnExpiredQRFetchesAFreshOne(t *testing.T) {
 	r := newRig(t)
 	c := r.newCore(func(o *Options) {
 		// The desktop's clock runs ahead, so the QR it holds has already expired.
-		o.Now = func() time.Time { return r.clock.Now().Add(time.Minute) }
+		o.Now = func() time.Time { return r.Clock.Now().Add(time.Minute) }
 	})
 	c.SignIn(context.Background(), mockserver.DemoEmail, mockserver.DemoPassword, true)
 	first := c.State().Login.QRPayload
@@ -219,7 +219,7 @@ func TestSignInChecksBeforeSending(t *testing.T) {
 	r := newRig(t)
 	c := r.newCore()
 	c.Restore(context.Background())
-	before := len(r.journal())
+	before := len(r.Journal())
 	for _, tc := range []struct{ email, password, code string }{
 		{"", "pw", CodeEmailRequired},
 		{"  ", "pw", CodeEmailRequired},
@@ -230,7 +230,7 @@ func TestSignInChecksBeforeSending(t *testing.T) {
 			t.Errorf("%q/%q: %v %+v", tc.email, tc.password, st.Phase, st.Problem)
 		}
 	}
-	if after := len(r.journal()); after != before {
+	if after := len(r.Journal()); after != before {
 		t.Errorf("%d requests reached the server", after-before)
 	}
 }
@@ -247,10 +247,10 @@ func TestOnlyOneStoredAccount(t *testing.T) {
 	}
 	c.Close()
 	// When another account signs in on this desktop
-	if err := r.srv.AddAccount("bob@example.com", "bob-password", "Bob"); err != nil {
+	if err := r.AddAccount("bob@example.com", "bob-password", "Bob"); err != nil {
 		t.Fatal(err)
 	}
-	bobPhone := r.newPhone("bob@example.com", "bob-password")
+	bobPhone := r.Phone("bob@example.com", "bob-password")
 	c2 := r.newCore()
 	c2.Restore(context.Background())
 	c2.SignOut(context.Background())

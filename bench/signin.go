@@ -13,6 +13,7 @@ import (
 	"github.com/linkdesk/linkdesk/app"
 	"github.com/linkdesk/linkdesk/pairing"
 	"github.com/linkdesk/linkdesk/pairing/mockserver"
+	"github.com/linkdesk/linkdesk/pairing/mockserver/mocktest"
 )
 
 // signinResult holds the sign-in latencies, all measured from the moment the
@@ -32,7 +33,7 @@ type signinBench struct {
 	srv    *mockserver.Server
 	base   string
 	dir    string
-	phones []*pairing.PhoneClient
+	phones []*mocktest.Phone
 }
 
 const benchPassword = "bench-password-1"
@@ -61,10 +62,7 @@ func newSigninBench(ctx context.Context, desktops int) (*signinBench, error) {
 		if err := srv.AddAccount(benchEmail(n), benchPassword, fmt.Sprintf("Bench %d", n)); err != nil {
 			return nil, errors.Join(err, b.close())
 		}
-		phone, err := pairing.NewPhoneClient(b.base, pairing.Options{})
-		if err != nil {
-			return nil, errors.Join(err, b.close())
-		}
+		phone := mocktest.NewPhone(b.base)
 		if err := phone.SignIn(ctx, benchEmail(n), benchPassword); err != nil {
 			return nil, errors.Join(fmt.Errorf("phone %d: %w", n, err), b.close())
 		}

@@ -17,12 +17,12 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/linkdesk/linkdesk/pairing"
 	"github.com/linkdesk/linkdesk/pairing/mockserver"
+	"github.com/linkdesk/linkdesk/pairing/mockserver/mocktest"
 )
 
 // binDir holds the binaries `make build` wrote.
@@ -38,24 +38,6 @@ func binDir(t *testing.T) string {
 		}
 	}
 	return dir
-}
-
-// logBuffer collects a process's output and lets a test wait for a line.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
 }
 
 // waitFor polls cond every 100 ms until it holds or the timeout passes.
@@ -98,14 +80,14 @@ func startMockServer(t *testing.T, bin string) string {
 // desktop is one run of the app.
 type desktop struct {
 	cmd    *exec.Cmd
-	log    *logBuffer
+	log    *mocktest.LogBuffer
 	window string
 }
 
 // startDesktop starts the app against server, or in demo mode when server is "".
 func startDesktop(t *testing.T, bin, server string, env []string) *desktop {
 	t.Helper()
-	d := &desktop{log: &logBuffer{}}
+	d := &desktop{log: &mocktest.LogBuffer{}}
 	args := []string{"--lang", "en"}
 	if server != "" { // none: demo mode
 		args = append(args, "--server", server)
@@ -167,7 +149,7 @@ func (d *desktop) keys(t *testing.T, args ...string) {
 // signInByCode types e-mail, Tab, password, Enter, reads the code the phone
 // shows and types it (the field submits itself on the sixth digit). It
 // returns the code.
-func signInByCode(ctx context.Context, t *testing.T, d *desktop, phone *pairing.PhoneClient) string {
+func signInByCode(ctx context.Context, t *testing.T, d *desktop, phone *mocktest.Phone) string {
 	t.Helper()
 	d.keys(t, "type", "--delay", "40", mockserver.DemoEmail)
 	d.keys(t, "key", "Tab")
@@ -205,10 +187,7 @@ func TestSignInWithCodeRestoreAndRevokeFromPhone(t *testing.T) {
 		"XDG_CACHE_HOME="+filepath.Join(home, ".cache"), "LANG=C.UTF-8")
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	phone, err := pairing.NewPhoneClient(server, pairing.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	phone := mocktest.NewPhone(server)
 	if err := phone.SignIn(ctx, mockserver.DemoEmail, mockserver.DemoPassword); err != nil {
 		t.Fatal(err)
 	}
@@ -224,6 +203,7 @@ func TestSignInWithCodeRestoreAndRevokeFromPhone(t *testing.T) {
 	d.screen(t, "home", 30*time.Second)
 	var stored string
 	waitFor(t, "the keychain entry", 10*time.Second, func() bool {
+		var err error
 		stored, err = keychainLookup(server, mockserver.DemoEmail)
 		return err == nil && strings.Contains(stored, pairing.TokenPrefix)
 	})
@@ -317,10 +297,7 @@ func TestDemoModeKeepsTheSessionAcrossRestarts(t *testing.T) {
 	if !strings.Contains(d.log.String(), "Phone simulator: "+server+"/phone") {
 		t.Errorf("demo mode did not print the phone simulator URL:\n%s", d.log.String())
 	}
-	phone, err := pairing.NewPhoneClient(server, pairing.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	phone := mocktest.NewPhone(server)
 	if err := phone.SignIn(ctx, mockserver.DemoEmail, mockserver.DemoPassword); err != nil {
 		t.Fatal(err)
 	}

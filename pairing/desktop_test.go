@@ -8,11 +8,12 @@ import (
 
 	"github.com/linkdesk/linkdesk/pairing"
 	"github.com/linkdesk/linkdesk/pairing/mockserver"
+	"github.com/linkdesk/linkdesk/pairing/mockserver/mocktest"
 )
 
 func TestStartLogin(t *testing.T) {
 	m := startMock(t)
-	c := m.client(pairing.Options{})
+	c := m.Client(pairing.Options{})
 	dev := desktop("ANNA-LAPTOP")
 
 	// When the person signs in with the right password
@@ -20,7 +21,7 @@ func TestStartLogin(t *testing.T) {
 
 	// Then a pending login waits for the phone: code length and lifetimes
 	// as docs/PROTOCOL.md says, and a QR payload that names this login.
-	now := m.clock.Now()
+	now := m.Clock.Now()
 	if pl.Code.Length != 6 {
 		t.Errorf("code length = %d, want 6", pl.Code.Length)
 	}
@@ -49,7 +50,7 @@ func TestStartLogin(t *testing.T) {
 
 func TestStartLoginRefusals(t *testing.T) {
 	m := startMock(t)
-	c := m.client(pairing.Options{})
+	c := m.Client(pairing.Options{})
 	ctx := t.Context()
 	dev := desktop("PC")
 	start := func(email, password string, d pairing.Device) error {
@@ -65,8 +66,8 @@ func TestStartLoginRefusals(t *testing.T) {
 	})
 
 	t.Run("maintenance", func(t *testing.T) {
-		m.srv.SetMaintenance(true)
-		defer m.srv.SetMaintenance(false)
+		m.SetMaintenance(true)
+		defer m.SetMaintenance(false)
 		err := start(mockserver.DemoEmail, mockserver.DemoPassword, dev)
 		assertServerError(t, err, pairing.CodeMaintenance, 503)
 		if !pairing.Temporary(err) {
@@ -96,7 +97,7 @@ func TestStartLoginRefusals(t *testing.T) {
 		// And the account locks for 5 minutes, even for the right password.
 		err := start(mockserver.DemoEmail, mockserver.DemoPassword, dev)
 		pe := assertServerError(t, err, pairing.CodeAccountLocked, 423)
-		if want := m.clock.Now().Add(5 * time.Minute); !pe.RetryAt.Equal(want) {
+		if want := m.Clock.Now().Add(5 * time.Minute); !pe.RetryAt.Equal(want) {
 			t.Errorf("RetryAt = %v, want %v", pe.RetryAt, want)
 		}
 		if pairing.Temporary(err) {
@@ -107,7 +108,7 @@ func TestStartLoginRefusals(t *testing.T) {
 
 func TestStartLoginBudget(t *testing.T) {
 	m := startMock(t)
-	c := m.client(pairing.Options{})
+	c := m.Client(pairing.Options{})
 	dev := desktop("PC")
 	// Given the 10 pending logins an account may open in 24 h
 	for range 10 {
@@ -117,14 +118,14 @@ func TestStartLoginBudget(t *testing.T) {
 	_, err := c.StartLogin(t.Context(), pairing.LoginRequest{Email: mockserver.DemoEmail, Password: mockserver.DemoPassword, Device: dev})
 	// Then the account is blocked for 24 h and the error says until when.
 	pe := assertServerError(t, err, pairing.CodeTooManyRequests, 429)
-	if want := m.clock.Now().Add(24 * time.Hour); !pe.RetryAt.Equal(want) {
+	if want := m.Clock.Now().Add(24 * time.Hour); !pe.RetryAt.Equal(want) {
 		t.Errorf("RetryAt = %v, want %v", pe.RetryAt, want)
 	}
 }
 
 func TestSubmitCode(t *testing.T) {
 	m := startMock(t)
-	c := m.client(pairing.Options{})
+	c := m.Client(pairing.Options{})
 	p := m.phone()
 	dev := desktop("ANNA-LAPTOP")
 	pl := m.startLogin(c, dev)
@@ -155,24 +156,24 @@ func TestSubmitCode(t *testing.T) {
 func TestSubmitCodeRefusals(t *testing.T) {
 	cases := []struct {
 		name   string
-		given  func(m *mock, c *pairing.Client, p *pairing.PhoneClient, loginID string) // what happened before the code is typed
+		given  func(m *mock, c *pairing.Client, p *mocktest.Phone, loginID string) // what happened before the code is typed
 		code   string
 		status int
 		left   int // attempts_left, -1 when not said
 	}{
 		{"invalid_code", nil, pairing.CodeInvalidCode, 400, 4},
-		{"login_not_found", func(m *mock, c *pairing.Client, p *pairing.PhoneClient, id string) {
+		{"login_not_found", func(m *mock, c *pairing.Client, p *mocktest.Phone, id string) {
 			if err := c.CancelLogin(m.t.Context(), id); err != nil {
 				m.t.Fatal(err)
 			}
 		}, pairing.CodeLoginNotFound, 404, -1},
-		{"code_expired", func(m *mock, _ *pairing.Client, _ *pairing.PhoneClient, _ string) {
-			m.clock.Advance(181 * time.Second)
+		{"code_expired", func(m *mock, _ *pairing.Client, _ *mocktest.Phone, _ string) {
+			m.Clock.Advance(181 * time.Second)
 		}, pairing.CodeCodeExpired, 410, -1},
-		{"login_expired", func(m *mock, _ *pairing.Client, _ *pairing.PhoneClient, _ string) {
-			m.clock.Advance(10*time.Minute + time.Second)
+		{"login_expired", func(m *mock, _ *pairing.Client, _ *mocktest.Phone, _ string) {
+			m.Clock.Advance(10*time.Minute + time.Second)
 		}, pairing.CodeLoginExpired, 410, -1},
-		{"login_declined", func(m *mock, c *pairing.Client, p *pairing.PhoneClient, id string) {
+		{"login_declined", func(m *mock, c *pairing.Client, p *mocktest.Phone, id string) {
 			if err := p.Decline(m.t.Context(), id); err != nil {
 				m.t.Fatal(err)
 			}
@@ -181,7 +182,7 @@ func TestSubmitCodeRefusals(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			m := startMock(t)
-			c := m.client(pairing.Options{})
+			c := m.Client(pairing.Options{})
 			p := m.phone()
 			pl := m.startLogin(c, desktop("PC"))
 			code, err := p.CodeFor(t.Context(), pl.LoginID)
@@ -219,7 +220,7 @@ func wrongCode(code string) string {
 
 func TestWrongCodesDestroyTheLogin(t *testing.T) {
 	m := startMock(t)
-	c := m.client(pairing.Options{})
+	c := m.Client(pairing.Options{})
 	pl := m.startLogin(c, desktop("PC"))
 	code, err := m.phone().CodeFor(t.Context(), pl.LoginID)
 	if err != nil {
@@ -240,14 +241,14 @@ func TestWrongCodesDestroyTheLogin(t *testing.T) {
 
 func TestRenewCode(t *testing.T) {
 	m := startMock(t)
-	c := m.client(pairing.Options{})
+	c := m.Client(pairing.Options{})
 	p := m.phone()
 	pl := m.startLogin(c, desktop("PC"))
 	old, err := p.CodeFor(t.Context(), pl.LoginID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	m.clock.Advance(time.Minute)
+	m.Clock.Advance(time.Minute)
 
 	// When a new code is asked for
 	info, err := c.RenewCode(t.Context(), pl.LoginID)
@@ -255,7 +256,7 @@ func TestRenewCode(t *testing.T) {
 	if err != nil {
 		t.Fatalf("RenewCode: %v", err)
 	}
-	if got := info.ExpiresAt.Sub(m.clock.Now()); got != 180*time.Second || info.Length != 6 {
+	if got := info.ExpiresAt.Sub(m.Clock.Now()); got != 180*time.Second || info.Length != 6 {
 		t.Errorf("renewed code: length %d, lifetime %v", info.Length, got)
 	}
 	fresh, err := p.CodeFor(t.Context(), pl.LoginID)
@@ -284,7 +285,7 @@ func TestRenewCode(t *testing.T) {
 
 func TestRotateQR(t *testing.T) {
 	m := startMock(t)
-	c := m.client(pairing.Options{})
+	c := m.Client(pairing.Options{})
 	pl := m.startLogin(c, desktop("PC"))
 	// When the desktop asks for a fresh QR code
 	qr, err := c.RotateQR(t.Context(), pl.LoginID)
@@ -298,7 +299,7 @@ func TestRotateQR(t *testing.T) {
 	if p, err := pairing.ParseQR(qr.Payload); err != nil || p.LoginID != pl.LoginID {
 		t.Errorf("rotated payload: %+v, %v", p.LoginID, err)
 	}
-	if !qr.ExpiresAt.After(m.clock.Now()) {
+	if !qr.ExpiresAt.After(m.Clock.Now()) {
 		t.Errorf("rotated payload already expired at %v", qr.ExpiresAt)
 	}
 	_, err = c.RotateQR(t.Context(), "lgn_unknown")
@@ -307,7 +308,7 @@ func TestRotateQR(t *testing.T) {
 
 func TestCancelLogin(t *testing.T) {
 	m := startMock(t)
-	c := m.client(pairing.Options{})
+	c := m.Client(pairing.Options{})
 	pl := m.startLogin(c, desktop("PC"))
 	// When the person presses Cancel
 	if err := c.CancelLogin(t.Context(), pl.LoginID); err != nil {

@@ -9,11 +9,12 @@ import (
 
 	"github.com/linkdesk/linkdesk/pairing"
 	"github.com/linkdesk/linkdesk/pairing/mockserver"
+	"github.com/linkdesk/linkdesk/pairing/mockserver/mocktest"
 )
 
 func TestQRApprovalIsPushed(t *testing.T) {
 	m := startMock(t)
-	c := m.client(pairing.Options{})
+	c := m.Client(pairing.Options{})
 	p := m.phone()
 	dev := desktop("ANNA-LAPTOP")
 	pl := m.startLogin(c, dev)
@@ -49,18 +50,18 @@ func TestQRApprovalIsPushed(t *testing.T) {
 func TestLoginStreamEndings(t *testing.T) {
 	cases := []struct {
 		name string
-		when func(m *mock, c *pairing.Client, p *pairing.PhoneClient, id string)
+		when func(m *mock, c *pairing.Client, p *mocktest.Phone, id string)
 		want string
 	}{
-		{"declined on the phone", func(m *mock, c *pairing.Client, p *pairing.PhoneClient, id string) {
+		{"declined on the phone", func(m *mock, c *pairing.Client, p *mocktest.Phone, id string) {
 			if err := p.Decline(m.t.Context(), id); err != nil {
 				m.t.Fatal(err)
 			}
 		}, pairing.EventDeclined},
-		{"pending login lifetime over", func(m *mock, c *pairing.Client, p *pairing.PhoneClient, id string) {
-			m.clock.Advance(10*time.Minute + time.Second)
+		{"pending login lifetime over", func(m *mock, c *pairing.Client, p *mocktest.Phone, id string) {
+			m.Clock.Advance(10*time.Minute + time.Second)
 		}, pairing.EventExpired},
-		{"code typed on the desktop", func(m *mock, c *pairing.Client, p *pairing.PhoneClient, id string) {
+		{"code typed on the desktop", func(m *mock, c *pairing.Client, p *mocktest.Phone, id string) {
 			code, err := p.CodeFor(m.t.Context(), id)
 			if err != nil {
 				m.t.Fatal(err)
@@ -73,7 +74,7 @@ func TestLoginStreamEndings(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			m := startMock(t)
-			c := m.client(pairing.Options{})
+			c := m.Client(pairing.Options{})
 			p := m.phone()
 			pl := m.startLogin(c, desktop("PC"))
 			ch := c.LoginEvents(t.Context(), pl.LoginID)
@@ -93,7 +94,7 @@ func TestLoginStreamEndings(t *testing.T) {
 
 func TestLoginStreamAfterTheEnd(t *testing.T) {
 	m := startMock(t)
-	c := m.client(pairing.Options{})
+	c := m.Client(pairing.Options{})
 	p := m.phone()
 	pl := m.startLogin(c, desktop("PC"))
 	if err := p.Decline(t.Context(), pl.LoginID); err != nil {
@@ -115,13 +116,13 @@ func TestLoginStreamAfterTheEnd(t *testing.T) {
 
 func TestQRRotationIsPushed(t *testing.T) {
 	m := startMock(t)
-	c := m.client(pairing.Options{})
+	c := m.Client(pairing.Options{})
 	pl := m.startLogin(c, desktop("PC"))
 	ch := c.LoginEvents(t.Context(), pl.LoginID)
 	first := next(t, ch)
 
 	// When 30 s pass on the server's clock
-	m.clock.Advance(30 * time.Second)
+	m.Clock.Advance(30 * time.Second)
 	// Then a new payload for the same login is pushed, valid for another 30 s.
 	ev := next(t, ch)
 	if ev.Type != pairing.EventQR || ev.QR.Payload == first.QR.Payload {
@@ -130,7 +131,7 @@ func TestQRRotationIsPushed(t *testing.T) {
 	if q, err := pairing.ParseQR(ev.QR.Payload); err != nil || q.LoginID != pl.LoginID {
 		t.Fatalf("pushed payload: %v", err)
 	}
-	if got := ev.QR.ExpiresAt.Sub(m.clock.Now()); got <= 0 || got > 30*time.Second {
+	if got := ev.QR.ExpiresAt.Sub(m.Clock.Now()); got <= 0 || got > 30*time.Second {
 		t.Errorf("new payload lives %v", got)
 	}
 
@@ -148,7 +149,7 @@ func TestSessionRevocationIsPushed(t *testing.T) {
 	for _, tc := range sessionEnders {
 		t.Run(tc.title(), func(t *testing.T) {
 			m := startMock(t)
-			c := m.client(pairing.Options{})
+			c := m.Client(pairing.Options{})
 			p := m.phone()
 			g, cr := m.signIn(c, p, desktop("PC"))
 			if tc.probe != nil {
@@ -161,7 +162,7 @@ func TestSessionRevocationIsPushed(t *testing.T) {
 			}
 			// Given the home screen follows the session
 			ch := c.SessionEvents(t.Context(), cr)
-			m.waitOpened(1)
+			m.WaitStreams(1)
 			// When the session ends
 			tc.end(m, c, p, g, cr)
 			// Then the desktop is told at once, with the reason, and the stream ends.
@@ -206,13 +207,13 @@ func (g *gate) sleep(ctx context.Context, d time.Duration) error {
 func TestReconnectDoesNotLoseApproval(t *testing.T) {
 	m := startMock(t)
 	g := newGate()
-	c := m.client(pairing.Options{Sleep: g.sleep})
+	c := m.Client(pairing.Options{Sleep: g.sleep})
 	pl := m.startLogin(c, desktop("PC"))
 	ch := c.LoginEvents(t.Context(), pl.LoginID)
 	qr := next(t, ch)
 
 	// Given the stream's connection breaks (Wi-Fi hiccup)
-	m.ts.CloseClientConnections()
+	m.CutConnections()
 	select {
 	case <-g.waiting:
 	case <-time.After(waitFor):
@@ -238,12 +239,12 @@ func TestReconnectDoesNotLoseApproval(t *testing.T) {
 func TestReconnectAfterDroppedConnects(t *testing.T) {
 	m := startMock(t)
 	var sl sleepLog
-	c := m.client(pairing.Options{Sleep: sl.sleep})
+	c := m.Client(pairing.Options{Sleep: sl.sleep})
 	pl := m.startLogin(c, desktop("PC"))
 	// Given the server drops the next four attempts to open the stream
 	// (net/http itself retries a GET once on a reused connection, so the
 	// client sees three or four of them)
-	m.addFault(mockserver.Fault{Method: "GET", Path: "/v1/logins/*/events", Drop: true, Count: 4})
+	m.Fault(mockserver.Fault{Method: "GET", Path: "/v1/logins/*/events", Drop: true, Count: 4})
 	// When the desktop follows the login
 	ch := c.LoginEvents(t.Context(), pl.LoginID)
 	// Then it keeps trying, waiting longer each time, until the stream works.
@@ -264,16 +265,16 @@ func TestReconnectAfterDroppedConnects(t *testing.T) {
 func TestStreamHonoursServerRetryAt(t *testing.T) {
 	m := startMock(t)
 	var sl sleepLog
-	c := m.client(pairing.Options{Sleep: sl.sleep})
+	c := m.Client(pairing.Options{Sleep: sl.sleep})
 	p := m.phone()
 	g, cr := m.signIn(c, p, desktop("PC"))
 	// Given the server refuses the next stream with "come back in 20 s"
 	retryAt := time.Now().Add(20 * time.Second).UTC().Format(time.RFC3339)
-	m.addFault(mockserver.Fault{Method: "GET", Path: "/v1/session/events", Status: 429, Count: 1,
+	m.Fault(mockserver.Fault{Method: "GET", Path: "/v1/session/events", Status: 429, Count: 1,
 		Body: fmt.Sprintf(`{"error":{"code":"too_many_requests","message":"slow down","retry_at":%q}}`, retryAt)})
 	// When the home screen follows the session
 	ch := c.SessionEvents(t.Context(), cr)
-	m.waitOpened(1)
+	m.WaitStreams(1)
 	// Then it waited as asked before reconnecting, and the stream works.
 	if d := sl.get(); len(d) != 1 || d[0] < 18*time.Second || d[0] > 21*time.Second {
 		t.Fatalf("waits = %v, want one of about 20s", d)
@@ -290,17 +291,17 @@ func TestIdleStreamIsReconnected(t *testing.T) {
 	// Given a server whose heartbeats are far apart, and a desktop that
 	// gives a silent stream 300 ms
 	m := startMock(t, func(cfg *mockserver.Config) { cfg.Heartbeat = time.Hour })
-	c := m.client(pairing.Options{StreamIdleTimeout: 300 * time.Millisecond})
+	c := m.Client(pairing.Options{StreamIdleTimeout: 300 * time.Millisecond})
 	pl := m.startLogin(c, desktop("PC"))
 	ch := c.LoginEvents(t.Context(), pl.LoginID)
 	first := next(t, ch)
-	m.waitOpened(1)
+	m.WaitStreams(1)
 
 	// When the stream stays silent
-	m.waitOpened(1) // the desktop gave up on the silent stream and connected again
+	m.WaitStreams(1) // the desktop gave up on the silent stream and connected again
 
 	// Then the replayed QR is not shown twice, and what happens next still arrives.
-	m.clock.Advance(30 * time.Second)
+	m.Clock.Advance(30 * time.Second)
 	ev := next(t, ch)
 	if ev.Type != pairing.EventQR || ev.QR.Payload == first.QR.Payload {
 		t.Fatalf("event = %+v, want the next QR only", ev)
@@ -310,21 +311,21 @@ func TestIdleStreamIsReconnected(t *testing.T) {
 func TestHeartbeatsKeepTheStream(t *testing.T) {
 	// Given heartbeats every 50 ms and an idle limit of 400 ms
 	m := startMock(t, func(cfg *mockserver.Config) { cfg.Heartbeat = 50 * time.Millisecond })
-	c := m.client(pairing.Options{StreamIdleTimeout: 400 * time.Millisecond})
+	c := m.Client(pairing.Options{StreamIdleTimeout: 400 * time.Millisecond})
 	pl := m.startLogin(c, desktop("PC"))
 	ch := c.LoginEvents(t.Context(), pl.LoginID)
 	next(t, ch)
-	m.waitOpened(1)
+	m.WaitStreams(1)
 	// When nothing else happens for twice the idle limit
 	select {
-	case path := <-m.opened:
+	case path := <-m.Opened():
 		t.Fatalf("stream %s reconnected although heartbeats arrived", path)
 	case ev := <-ch:
 		t.Fatalf("unexpected event %+v", ev)
 	case <-time.After(800 * time.Millisecond):
 	}
 	// Then the same connection still carries events.
-	m.clock.Advance(30 * time.Second)
+	m.Clock.Advance(30 * time.Second)
 	if ev := next(t, ch); ev.Type != pairing.EventQR {
 		t.Fatalf("event = %+v", ev)
 	}
@@ -347,10 +348,10 @@ func TestFaultsOnPlainCalls(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			m := startMock(t)
-			c := m.client(pairing.Options{RequestTimeout: 300 * time.Millisecond})
+			c := m.Client(pairing.Options{RequestTimeout: 300 * time.Millisecond})
 			pl := m.startLogin(c, desktop("PC"))
 			// Given the server misbehaves once
-			m.addFault(tc.fault)
+			m.Fault(tc.fault)
 			// When the desktop asks for a new QR code
 			_, err := c.RotateQR(t.Context(), pl.LoginID)
 			// Then the error is of the right kind and temporary, and the next call works.
@@ -368,10 +369,10 @@ func TestFaultsOnPlainCalls(t *testing.T) {
 func TestStreamThatKeepsEndingGivesUp(t *testing.T) {
 	m := startMock(t)
 	var sl sleepLog
-	c := m.client(pairing.Options{Sleep: sl.sleep, StreamMaxFailures: 4})
+	c := m.Client(pairing.Options{Sleep: sl.sleep, StreamMaxFailures: 4})
 	pl := m.startLogin(c, desktop("PC"))
 	// Given a server (or proxy) that ends every event stream right after a comment
-	m.addFault(mockserver.Fault{Method: "GET", Path: "/v1/logins/*/events", Body: ": hello\n\n", Count: -1})
+	m.Fault(mockserver.Fault{Method: "GET", Path: "/v1/logins/*/events", Body: ": hello\n\n", Count: -1})
 	// When the desktop follows the login
 	got := drain(t, c.LoginEvents(t.Context(), pl.LoginID), waitFor)
 	// Then it backs off and finally reports a temporary stream failure.

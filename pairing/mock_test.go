@@ -3,125 +3,32 @@ package pairing_test
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"net/http"
-	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/linkdesk/linkdesk/pairing"
 	"github.com/linkdesk/linkdesk/pairing/mockserver"
+	"github.com/linkdesk/linkdesk/pairing/mockserver/mocktest"
 )
 
 // waitFor bounds every wait for something the server pushes.
-const waitFor = 5 * time.Second
+const waitFor = mocktest.Wait
 
-// mock is the real mock server, in-process behind httptest, with a fake
-// clock. It signals every event stream the server starts writing.
+// mock is the real mock server (mocktest.Run) with the pairing tests' own
+// steps on top.
 type mock struct {
-	t      *testing.T
-	srv    *mockserver.Server
-	ts     *httptest.Server
-	clock  *mockserver.Clock
-	opened chan string // path of each event stream, once its first bytes are flushed
+	*mocktest.Server
+	t *testing.T
 }
 
 func startMock(t *testing.T, mutate ...func(*mockserver.Config)) *mock {
 	t.Helper()
-	cfg := mockserver.TestConfig()
-	cfg.TickInterval = 20 * time.Millisecond // rotation and expiry are noticed quickly
-	for _, f := range mutate {
-		f(&cfg)
-	}
-	srv, err := mockserver.New(cfg)
-	if err != nil {
-		t.Fatalf("mockserver.New: %v", err)
-	}
-	m := &mock{t: t, srv: srv, clock: srv.Clock(), opened: make(chan string, 64)}
-	api := srv.Handler()
-	m.ts = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasSuffix(r.URL.Path, "/events") {
-			w = &flushSignal{ResponseWriter: w, path: r.URL.Path, ch: m.opened}
-		}
-		api.ServeHTTP(w, r)
-	}))
-	t.Cleanup(func() {
-		m.ts.CloseClientConnections() // open streams would hold Close
-		if err := srv.Close(); err != nil {
-			t.Errorf("mock server Close: %v", err)
-		}
-		m.ts.Close()
-	})
-	return m
+	return &mock{Server: mocktest.Run(t, mutate...), t: t}
 }
 
-// flushSignal reports the first flush of a stream: the server is then
-// subscribed and anything that happens from now on is pushed.
-type flushSignal struct {
-	http.ResponseWriter
-	path string
-	ch   chan<- string
-	once sync.Once
-}
-
-func (f *flushSignal) Flush() {
-	if fl, ok := f.ResponseWriter.(http.Flusher); ok {
-		fl.Flush()
-	}
-	f.once.Do(func() {
-		select {
-		case f.ch <- f.path:
-		default: // nobody counts this many streams
-		}
-	})
-}
-
-// Unwrap lets http.ResponseController reach Hijack for the drop fault.
-func (f *flushSignal) Unwrap() http.ResponseWriter { return f.ResponseWriter }
-
-// waitOpened waits until n more event streams have started.
-func (m *mock) waitOpened(n int) {
-	m.t.Helper()
-	timeout := time.After(waitFor)
-	for range n {
-		select {
-		case <-m.opened:
-		case <-timeout:
-			m.t.Fatalf("event stream not opened within %v", waitFor)
-		}
-	}
-}
-
-// client returns a desktop client for the mock; streams reconnect quickly.
-func (m *mock) client(opts pairing.Options) *pairing.Client {
-	m.t.Helper()
-	if opts.ReconnectDelay == 0 {
-		opts.ReconnectDelay = 10 * time.Millisecond
-	}
-	return newClient(m.t, m.ts.URL, opts)
-}
-
-// phone returns a phone client signed in to the demo account.
-func (m *mock) phone() *pairing.PhoneClient {
-	m.t.Helper()
-	p, err := pairing.NewPhoneClient(m.ts.URL, pairing.Options{})
-	if err != nil {
-		m.t.Fatalf("NewPhoneClient: %v", err)
-	}
-	if err := p.SignIn(m.t.Context(), mockserver.DemoEmail, mockserver.DemoPassword); err != nil {
-		m.t.Fatalf("phone SignIn: %v", err)
-	}
-	return p
-}
-
-// addFault queues a fault through the tester API's Go form.
-func (m *mock) addFault(f mockserver.Fault) {
-	m.t.Helper()
-	if _, err := m.srv.AddFault(f); err != nil {
-		m.t.Fatalf("AddFault: %v", err)
-	}
-}
+// phone returns a phone signed in to the demo account.
+func (m *mock) phone() *mocktest.Phone { return m.Phone(mockserver.DemoEmail, mockserver.DemoPassword) }
 
 // desktop describes a computer named name, as app/ would.
 func desktop(name string) pairing.Device {
@@ -140,7 +47,7 @@ func (m *mock) startLogin(c *pairing.Client, dev pairing.Device) *pairing.Pendin
 }
 
 // signIn completes a sign-in of dev by typing the code the phone shows.
-func (m *mock) signIn(c *pairing.Client, p *pairing.PhoneClient, dev pairing.Device) (*pairing.Grant, pairing.Credentials) {
+func (m *mock) signIn(c *pairing.Client, p *mocktest.Phone, dev pairing.Device) (*pairing.Grant, pairing.Credentials) {
 	m.t.Helper()
 	pl := m.startLogin(c, dev)
 	code, err := p.CodeFor(m.t.Context(), pl.LoginID)

@@ -21,7 +21,7 @@ func assertNotFoundEvent(t *testing.T, ch <-chan pairing.LoginEvent) {
 
 func TestOnlyTheClientThatStartedALoginMayUseIt(t *testing.T) {
 	m := startMock(t)
-	desk := m.client(pairing.Options{})
+	desk := m.Client(pairing.Options{})
 	p := m.phone()
 	dev := desktop("ANNA-LAPTOP")
 	pl := m.startLogin(desk, dev)
@@ -40,7 +40,7 @@ func TestOnlyTheClientThatStartedALoginMayUseIt(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	stranger := m.client(pairing.Options{})
+	stranger := m.Client(pairing.Options{})
 
 	// When they try every login call, each answers login_not_found.
 	_, err = stranger.SubmitCode(t.Context(), scan.LoginID, code)
@@ -74,7 +74,7 @@ func TestOnlyTheClientThatStartedALoginMayUseIt(t *testing.T) {
 
 func TestLoginCallsCarryTheDeviceFingerprint(t *testing.T) {
 	m := startMock(t)
-	c := m.client(pairing.Options{})
+	c := m.Client(pairing.Options{})
 	dev := desktop("PC")
 	pl := m.startLogin(c, dev)
 	// Given the desktop uses every call on its pending login,
@@ -105,7 +105,7 @@ func TestLoginCallsCarryTheDeviceFingerprint(t *testing.T) {
 	// Then the server saw this computer's fingerprint on each of them.
 	prefix := "/v1/logins/" + pl.LoginID
 	seen := make(map[string]bool)
-	for _, e := range m.srv.Requests() {
+	for _, e := range m.Requests() {
 		if !strings.HasPrefix(e.Path, prefix) {
 			continue
 		}

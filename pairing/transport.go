@@ -39,7 +39,7 @@ const (
 	maxRequestIDLen = 128
 )
 
-// transport is the HTTP plumbing shared by Client and PhoneClient.
+// transport is the HTTP plumbing of Client.
 type transport struct {
 	base       string // scheme://host[:port], no trailing slash
 	hc         *http.Client

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/linkdesk/linkdesk/pairing"
+	"github.com/linkdesk/linkdesk/pairing/mockserver/mocktest"
 )
 
 // Someone with the password (phished, reused) but not the phone guesses the
@@ -39,7 +40,7 @@ type codeTarget struct {
 	login  *pairing.PendingLogin
 	device pairing.Device
 	right  string // what the phone shows; the attacker never sends it until the end
-	phone  *pairing.PhoneClient
+	phone  *mocktest.Phone
 }
 
 func TestCodeGuessingAcrossManyPendingLogins(t *testing.T) {
@@ -89,13 +90,13 @@ func TestCodeGuessingAcrossManyPendingLogins(t *testing.T) {
 	// desktop API and on the phone.
 	var rightAccepted int
 	for _, tg := range targets {
-		resp := r.do("POST", "/v1/logins/"+tg.login.LoginID+"/code", pairing.CodeRequest{Code: tg.right},
+		resp := r.Do("POST", "/v1/logins/"+tg.login.LoginID+"/code", pairing.CodeRequest{Code: tg.right},
 			pairing.HeaderDevice, tg.device.Fingerprint)
-		if resp.status == http.StatusOK {
+		if resp.Status == http.StatusOK {
 			rightAccepted++
 		}
-		if resp.status != http.StatusNotFound || resp.errorCode() != pairing.CodeLoginNotFound {
-			t.Errorf("the right code after five wrong ones: HTTP %d %s, want 404 login_not_found", resp.status, resp.body)
+		if resp.Status != http.StatusNotFound || resp.ErrorCode() != pairing.CodeLoginNotFound {
+			t.Errorf("the right code after five wrong ones: HTTP %d %s, want 404 login_not_found", resp.Status, resp.Body)
 		}
 		if _, err := tg.phone.CodeFor(ctx, tg.login.LoginID); errCode(err) != pairing.CodeLoginNotFound {
 			t.Errorf("the phone still lists a destroyed login (%v)", err)
@@ -144,10 +145,10 @@ func TestNewCodeDoesNotResetTheTries(t *testing.T) {
 		t.Fatalf("fifth wrong code after a renewal: %v, want invalid_code with 0 tries left", err)
 	}
 	// then the login is destroyed: the new code does not work either.
-	resp := r.do("POST", "/v1/logins/"+pl.LoginID+"/code", pairing.CodeRequest{Code: code},
+	resp := r.Do("POST", "/v1/logins/"+pl.LoginID+"/code", pairing.CodeRequest{Code: code},
 		pairing.HeaderDevice, device(1).Fingerprint)
-	if resp.errorCode() != pairing.CodeLoginNotFound {
-		t.Fatalf("the new code after five wrong ones: HTTP %d %s, want login_not_found", resp.status, resp.body)
+	if resp.ErrorCode() != pairing.CodeLoginNotFound {
+		t.Fatalf("the new code after five wrong ones: HTTP %d %s, want login_not_found", resp.Status, resp.Body)
 	}
 }
 
@@ -187,7 +188,7 @@ func TestDailyBudgetCapsCodeGuesses(t *testing.T) {
 		guess(pl)
 	}
 	// when the attacker asks for an 11th pending login, or an 11th code,
-	now := r.clock.Now()
+	now := r.Clock.Now()
 	_, err := c.StartLogin(ctx, pairing.LoginRequest{Email: email, Password: password, Device: device(11)})
 	var pe *pairing.Error
 	if !errors.As(err, &pe) || pe.Code != pairing.CodeTooManyRequests {
@@ -200,11 +201,11 @@ func TestDailyBudgetCapsCodeGuesses(t *testing.T) {
 		t.Fatalf("11th code: %v, want too_many_requests", err)
 	}
 	// then both are refused for 24 h to the millisecond, and allowed after.
-	r.clock.Advance(24*time.Hour - time.Millisecond)
+	r.Clock.Advance(24*time.Hour - time.Millisecond)
 	if _, err := c.StartLogin(ctx, pairing.LoginRequest{Email: email, Password: password, Device: device(12)}); errCode(err) != pairing.CodeTooManyRequests {
 		t.Fatalf("a millisecond before the block ends: %v, want too_many_requests", err)
 	}
-	r.clock.Advance(time.Millisecond)
+	r.Clock.Advance(time.Millisecond)
 	r.startLogin(c, email, password, device(13))
 	t.Logf("daily budget: 5 pending logins + 5 new codes allowed, the 11th refused until %s later; "+
 		"%d code guesses were evaluated meanwhile. Since tries are per pending login, the most a day "+

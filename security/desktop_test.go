@@ -55,7 +55,7 @@ func (r *rig) desktop(n int) *desktop {
 		Sessions: app.NewSessionStore(app.SessionStoreOptions{Keyring: kr, Timeout: time.Second}),
 		Settings: settings,
 		Device:   app.DeviceIdentity{ID: settings.DeviceID(), Name: dev.Name, Platform: dev.Platform, Fingerprint: dev.Fingerprint},
-		Now:      r.clock.Now,
+		Now:      r.Clock.Now,
 		Version:  "security-test",
 		Location: time.UTC,
 	})

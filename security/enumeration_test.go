@@ -56,10 +56,10 @@ func TestUnknownEmailTimingWithRealHashing(t *testing.T) {
 	measure := func(email string) time.Duration {
 		body := pairing.LoginRequest{Email: email, Password: "not-the-password", Device: device(1)}
 		start := time.Now()
-		resp := r.do("POST", "/v1/logins", body)
+		resp := r.Do("POST", "/v1/logins", body)
 		d := time.Since(start)
-		if resp.status != http.StatusUnauthorized {
-			t.Fatalf("HTTP %d %s", resp.status, resp.body)
+		if resp.Status != http.StatusUnauthorized {
+			t.Fatalf("HTTP %d %s", resp.Status, resp.Body)
 		}
 		return d
 	}

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/linkdesk/linkdesk/pairing"
+	"github.com/linkdesk/linkdesk/pairing/mockserver/mocktest"
 )
 
 // Go's JSON decoder matches member names case-insensitively with Unicode
@@ -32,39 +33,39 @@ func TestSecretsUnderFoldedNamesAreRefusedAndNeverJournaled(t *testing.T) {
 	r := newRig(t)
 	email, password := r.account("folded")
 	phone := r.phoneToken(email, password)
-	resp := r.do("POST", "/v1/logins", pairing.LoginRequest{Email: email, Password: password, Device: device(1)})
+	resp := r.Do("POST", "/v1/logins", pairing.LoginRequest{Email: email, Password: password, Device: device(1)})
 	var pl pairing.PendingLogin
-	if resp.status != http.StatusCreated || json.Unmarshal(resp.body, &pl) != nil {
-		t.Fatalf("sign-in: %d %s", resp.status, resp.body)
+	if resp.Status != http.StatusCreated || json.Unmarshal(resp.Body, &pl) != nil {
+		t.Fatalf("sign-in: %d %s", resp.Status, resp.Body)
 	}
 	const newPassword = "N3w-Folded-Passw0rd"
 	secrets := []string{password, pl.QR.Payload[strings.LastIndex(pl.QR.Payload, "s=")+2:], newPassword, phone}
 
-	refused := func(what string, resp response) {
+	refused := func(what string, resp *mocktest.Response) {
 		t.Helper()
-		if resp.status != http.StatusBadRequest || resp.errorCode() != pairing.CodeBadRequest {
-			t.Errorf("%s: %d %s, want 400 bad_request", what, resp.status, resp.body)
+		if resp.Status != http.StatusBadRequest || resp.ErrorCode() != pairing.CodeBadRequest {
+			t.Errorf("%s: %d %s, want 400 bad_request", what, resp.Status, resp.Body)
 		}
 	}
 	// Given secrets sent under every spelling the decoder would fold to theirs,
 	for _, key := range foldedSpellings("password") {
-		refused("sign-in with "+key, r.do("POST", "/v1/logins",
+		refused("sign-in with "+key, r.Do("POST", "/v1/logins",
 			`{"email":"`+email+`",`+jsonKey(key)+`:"`+password+`","device":`+deviceJSON(t, 2)+`}`))
-		refused("phone sign-in with "+key, r.do("POST", "/phone/v1/signin", `{"email":"`+email+`",`+jsonKey(key)+`:"`+password+`"}`))
+		refused("phone sign-in with "+key, r.Do("POST", "/phone/v1/signin", `{"email":"`+email+`",`+jsonKey(key)+`:"`+password+`"}`))
 	}
 	for _, key := range foldedSpellings("payload") {
-		refused("scan with "+key, r.do("POST", "/phone/v1/qr/scan", `{`+jsonKey(key)+`:"`+pl.QR.Payload+`"}`, "Authorization", "Bearer "+phone))
+		refused("scan with "+key, r.Do("POST", "/phone/v1/qr/scan", `{`+jsonKey(key)+`:"`+pl.QR.Payload+`"}`, "Authorization", "Bearer "+phone))
 	}
-	refused("password change with OLD/NEW", r.do("POST", "/phone/v1/password",
+	refused("password change with OLD/NEW", r.Do("POST", "/phone/v1/password",
 		`{"OLD":"`+password+`","NEW":"`+newPassword+`","old":"x","new":"y"}`, "Authorization", "Bearer "+phone))
 	// and Authorization headers of every shape,
 	for _, value := range []string{phone, "Bearer\t" + phone, "bearer  " + phone, "Basic " + phone, "Token=" + phone} {
-		r.do("GET", "/phone/v1/link", nil, "Authorization", value)
+		r.Do("GET", "/phone/v1/link", nil, "Authorization", value)
 	}
 
 	// then neither the journal nor the log shows any of them.
-	journal := string(r.do("GET", "/mock/v1/requests", nil).body)
-	logs := r.log.String()
+	journal := string(r.Do("GET", "/mock/v1/requests", nil).Body)
+	logs := r.Log.String()
 	for _, secret := range secrets {
 		if strings.Contains(journal, secret) || strings.Contains(journal, jsonEscaped(secret)) {
 			t.Errorf("the journal shows the secret %.6s…", secret)
@@ -87,9 +88,9 @@ func TestSecretsUnderFoldedNamesAreRefusedAndNeverJournaled(t *testing.T) {
 func (r *rig) phoneLink(t *testing.T, phone string) pairing.LinkScreen {
 	t.Helper()
 	var ls pairing.LinkScreen
-	resp := r.do("GET", "/phone/v1/link", nil, "Authorization", "Bearer "+phone)
-	if resp.status != http.StatusOK || json.Unmarshal(resp.body, &ls) != nil {
-		t.Fatalf("link screen: %d %s", resp.status, resp.body)
+	resp := r.Do("GET", "/phone/v1/link", nil, "Authorization", "Bearer "+phone)
+	if resp.Status != http.StatusOK || json.Unmarshal(resp.Body, &ls) != nil {
+		t.Fatalf("link screen: %d %s", resp.Status, resp.Body)
 	}
 	return ls
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/linkdesk/linkdesk/app"
 	"github.com/linkdesk/linkdesk/assets"
 	"github.com/linkdesk/linkdesk/pairing"
+	"github.com/linkdesk/linkdesk/pairing/mockserver/mocktest"
 )
 
 // After a whole sign-in by code and another by QR code, with a wrong
@@ -32,16 +33,16 @@ type rawPhone struct {
 	token string
 }
 
-func (p rawPhone) call(method, path string, body any) response {
-	return p.r.do(method, path, body, "Authorization", "Bearer "+p.token)
+func (p rawPhone) call(method, path string, body any) *mocktest.Response {
+	return p.r.Do(method, path, body, "Authorization", "Bearer "+p.token)
 }
 
 func (p rawPhone) code(t *testing.T, loginID string) string {
 	t.Helper()
 	var ls pairing.LinkScreen
 	resp := p.call("GET", "/phone/v1/link", nil)
-	if resp.status != http.StatusOK || json.Unmarshal(resp.body, &ls) != nil {
-		t.Fatalf("link screen: %d %s", resp.status, resp.body)
+	if resp.Status != http.StatusOK || json.Unmarshal(resp.Body, &ls) != nil {
+		t.Fatalf("link screen: %d %s", resp.Status, resp.Body)
 	}
 	for _, pr := range ls.Pending {
 		if pr.LoginID == loginID {
@@ -121,24 +122,24 @@ func TestNoSecretLeaksAfterWholeFlows(t *testing.T) {
 	d.core.UseMethod(app.MethodQR)
 	stale := login.QRPayload
 	secrets.addQR(t, "QR secret 2", stale)
-	r.clock.Advance(30 * time.Second)
+	r.Clock.Advance(30 * time.Second)
 	st := d.waitFor(t, "a rotated QR code", func(s app.State) bool { return s.Login != nil && s.Login.QRPayload != stale })
 	current := st.Login.QRPayload
 	secrets.addQR(t, "QR secret 3", current)
-	if resp := phone.call("POST", "/phone/v1/qr/scan", pairing.ScanRequest{Payload: stale}); resp.errorCode() != pairing.CodeInvalidQR {
-		t.Fatalf("stale QR: %d %s", resp.status, resp.body)
+	if resp := phone.call("POST", "/phone/v1/qr/scan", pairing.ScanRequest{Payload: stale}); resp.ErrorCode() != pairing.CodeInvalidQR {
+		t.Fatalf("stale QR: %d %s", resp.Status, resp.Body)
 	}
-	if resp := phone.call("POST", "/phone/v1/qr/scan", pairing.ScanRequest{Payload: current}); resp.status != http.StatusOK {
-		t.Fatalf("scan: %d %s", resp.status, resp.body)
+	if resp := phone.call("POST", "/phone/v1/qr/scan", pairing.ScanRequest{Payload: current}); resp.Status != http.StatusOK {
+		t.Fatalf("scan: %d %s", resp.Status, resp.Body)
 	}
-	if resp := phone.call("POST", "/phone/v1/logins/"+login.ID+"/approve", nil); resp.status != http.StatusOK {
-		t.Fatalf("approve: %d %s", resp.status, resp.body)
+	if resp := phone.call("POST", "/phone/v1/logins/"+login.ID+"/approve", nil); resp.Status != http.StatusOK {
+		t.Fatalf("approve: %d %s", resp.Status, resp.Body)
 	}
 	see(d.waitFor(t, "signed in by QR", func(s app.State) bool { return s.Phase == app.PhaseSignedIn }))
 
 	// The password changes on the phone: the desktop is signed out, and says why.
-	if resp := phone.call("POST", "/phone/v1/password", pairing.PasswordChange{Old: password, New: newPassword}); resp.status != http.StatusNoContent {
-		t.Fatalf("password change: %d %s", resp.status, resp.body)
+	if resp := phone.call("POST", "/phone/v1/password", pairing.PasswordChange{Old: password, New: newPassword}); resp.Status != http.StatusNoContent {
+		t.Fatalf("password change: %d %s", resp.Status, resp.Body)
 	}
 	see(d.waitFor(t, "signed out by the password change", func(s app.State) bool { return s.Ended == pairing.CodePasswordChanged }))
 
@@ -156,13 +157,13 @@ func TestNoSecretLeaksAfterWholeFlows(t *testing.T) {
 		t.Fatalf("%d tokens reached the keychain, want 2 (code and QR)", tokens)
 	}
 
-	journal := r.do("GET", "/mock/v1/requests", nil)
-	if journal.status != http.StatusOK || !strings.Contains(string(journal.body), login.ID) {
-		t.Fatalf("journal: %d (it must hold the flow to be worth scanning)", journal.status)
+	journal := r.Do("GET", "/mock/v1/requests", nil)
+	if journal.Status != http.StatusOK || !strings.Contains(string(journal.Body), login.ID) {
+		t.Fatalf("journal: %d (it must hold the flow to be worth scanning)", journal.Status)
 	}
 	places := map[string]string{
-		"server request journal": string(journal.body),
-		"server log":             r.log.String(),
+		"server request journal": string(journal.Body),
+		"server log":             r.Log.String(),
 		"desktop settings":       readTree(t, d.dir),
 		"support reports":        strings.Join(reports, "\n"),
 		"desktop problems":       strings.Join(shown, "\n"),

@@ -9,6 +9,7 @@ import (
 
 	"github.com/linkdesk/linkdesk/pairing"
 	"github.com/linkdesk/linkdesk/pairing/mockserver"
+	"github.com/linkdesk/linkdesk/pairing/mockserver/mocktest"
 )
 
 // Someone guesses the password. The server's rules: 5 wrong passwords in a
@@ -66,17 +67,14 @@ func TestPhoneAndDesktopShareOneLock(t *testing.T) {
 	ctx := context.Background()
 	email, password := r.account("doors")
 	c := r.client()
-	phone, err := pairing.NewPhoneClient(r.hs.URL, pairing.Options{Now: r.clock.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
+	phone := mocktest.NewPhone(r.URL)
 	// Given three wrong passwords on the desktop and one on the phone,
 	for range 3 {
 		if _, err := c.StartLogin(ctx, pairing.LoginRequest{Email: email, Password: "wrong-pass", Device: device(1)}); errCode(err) != pairing.CodeInvalidCredentials {
 			t.Fatalf("desktop guess: %v", err)
 		}
 	}
-	err = phone.SignIn(ctx, email, "wrong-pass")
+	err := phone.SignIn(ctx, email, "wrong-pass")
 	var pe *pairing.Error
 	if !errors.As(err, &pe) || pe.AttemptsLeft == nil || *pe.AttemptsLeft != 1 {
 		t.Fatalf("phone guess after three on the desktop: %v, want 1 try left", err)
@@ -90,7 +88,7 @@ func TestPhoneAndDesktopShareOneLock(t *testing.T) {
 		t.Fatalf("right password during the lock: %v, want account_locked", err)
 	}
 	// and after the lock a success resets the count to five tries.
-	r.clock.Advance(5 * time.Minute)
+	r.Clock.Advance(5 * time.Minute)
 	r.startLogin(c, email, password, device(1))
 	_, err = c.StartLogin(ctx, pairing.LoginRequest{Email: email, Password: "wrong-pass", Device: device(1)})
 	if !errors.As(err, &pe) || pe.AttemptsLeft == nil || *pe.AttemptsLeft != 4 {
@@ -105,11 +103,11 @@ func TestPasswordGuessesPerWeek(t *testing.T) {
 	ctx := context.Background()
 	email, password := r.account("patient")
 	c := r.client()
-	begin := r.clock.Now()
+	begin := r.Clock.Now()
 	var day1, week int
 	var locks []time.Duration
-	for r.clock.Now().Before(begin.Add(7 * 24 * time.Hour)) {
-		now := r.clock.Now()
+	for r.Clock.Now().Before(begin.Add(7 * 24 * time.Hour)) {
+		now := r.Clock.Now()
 		_, err := c.StartLogin(ctx, pairing.LoginRequest{Email: email, Password: "still-wrong", Device: device(1)})
 		week++
 		if now.Before(begin.Add(24 * time.Hour)) {
@@ -120,7 +118,7 @@ func TestPasswordGuessesPerWeek(t *testing.T) {
 		case errCode(err) == pairing.CodeInvalidCredentials:
 		case errors.As(err, &pe) && pe.Code == pairing.CodeAccountLocked:
 			locks = append(locks, pe.RetryAt.Sub(now))
-			r.clock.Advance(pe.RetryAt.Sub(now)) // the attacker waits exactly as long as told
+			r.Clock.Advance(pe.RetryAt.Sub(now)) // the attacker waits exactly as long as told
 		default:
 			t.Fatalf("guess %d: %v", week, err)
 		}

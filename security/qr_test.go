@@ -104,27 +104,27 @@ func TestHostileQRPayloads(t *testing.T) {
 			}
 			resp := phone.call("POST", "/phone/v1/qr/scan", body)
 			switch {
-			case tc.want == refused && (resp.status != http.StatusBadRequest || resp.errorCode() != pairing.CodeInvalidQR),
-				tc.want == unknown && (resp.status != http.StatusNotFound || resp.errorCode() != pairing.CodeLoginNotFound),
-				tc.want == tooBig && resp.status != http.StatusRequestEntityTooLarge:
-				t.Errorf("scan answered HTTP %d %.200s", resp.status, resp.body)
+			case tc.want == refused && (resp.Status != http.StatusBadRequest || resp.ErrorCode() != pairing.CodeInvalidQR),
+				tc.want == unknown && (resp.Status != http.StatusNotFound || resp.ErrorCode() != pairing.CodeLoginNotFound),
+				tc.want == tooBig && resp.Status != http.StatusRequestEntityTooLarge:
+				t.Errorf("scan answered HTTP %d %.200s", resp.Status, resp.Body)
 			}
-			if strings.Contains(string(resp.body), sec) || (len(tc.in) > 12 && strings.Contains(string(resp.body), tc.in)) {
-				t.Errorf("the scan answer echoes the payload: %.200s", resp.body)
+			if strings.Contains(string(resp.Body), sec) || (len(tc.in) > 12 && strings.Contains(string(resp.Body), tc.in)) {
+				t.Errorf("the scan answer echoes the payload: %.200s", resp.Body)
 			}
 		})
 	}
 
 	// Nothing above counted as a scan, so nothing can be approved.
 	var ls pairing.LinkScreen
-	if resp := phone.call("GET", "/phone/v1/link", nil); json.Unmarshal(resp.body, &ls) != nil || len(ls.Pending) != 1 {
-		t.Fatalf("link screen: %s", resp.body)
+	if resp := phone.call("GET", "/phone/v1/link", nil); json.Unmarshal(resp.Body, &ls) != nil || len(ls.Pending) != 1 {
+		t.Fatalf("link screen: %s", resp.Body)
 	}
 	if ls.Pending[0].Scanned {
 		t.Error("a hostile payload marked the pending login scanned")
 	}
-	if resp := phone.call("POST", "/phone/v1/logins/"+id+"/approve", nil); resp.status != http.StatusConflict {
-		t.Errorf("approve without a real scan: HTTP %d %s, want 409", resp.status, resp.body)
+	if resp := phone.call("POST", "/phone/v1/logins/"+id+"/approve", nil); resp.Status != http.StatusConflict {
+		t.Errorf("approve without a real scan: HTTP %d %s, want 409", resp.Status, resp.Body)
 	}
 	if len(ls.Devices) != 0 {
 		t.Errorf("a desktop got signed in: %+v", ls.Devices)

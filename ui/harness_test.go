@@ -2,7 +2,6 @@ package ui
 
 import (
 	"context"
-	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -16,6 +15,7 @@ import (
 	"github.com/linkdesk/linkdesk/app"
 	"github.com/linkdesk/linkdesk/pairing"
 	"github.com/linkdesk/linkdesk/pairing/mockserver"
+	"github.com/linkdesk/linkdesk/pairing/mockserver/mocktest"
 )
 
 // harness is the ui against a real core and the real mock server in this
@@ -24,15 +24,14 @@ import (
 // widgets the way the one UI goroutine would.
 type harness struct {
 	t        *testing.T
-	srv      *mockserver.Server
-	http     *httptest.Server
+	srv      *mocktest.Server
 	url      string
 	core     *app.Core
 	settings *app.Settings
 	app      fyne.App
 	win      fyne.Window
 	u        *UI
-	phone    *pairing.PhoneClient
+	phone    *mocktest.Phone
 	ctx      context.Context
 
 	mu      sync.Mutex
@@ -55,25 +54,10 @@ func newHarness(t *testing.T, o harnessOptions) *harness {
 	h.ctx, cancel = context.WithTimeout(context.Background(), 30*time.Second)
 	t.Cleanup(cancel)
 
-	cfg := mockserver.TestConfig()
-	srv, err := mockserver.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h.srv = srv
-	h.http = httptest.NewServer(srv.Handler())
-	h.url = h.http.URL
-	t.Cleanup(func() {
-		h.http.Close()
-		if err := srv.Close(); err != nil {
-			t.Errorf("closing the mock server: %v", err)
-		}
-	})
-
-	client, err := pairing.NewClient(h.url, pairing.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv := mocktest.Run(t)
+	h.srv, h.url = srv, srv.URL
+	client := srv.Client(pairing.Options{})
+	var err error
 	h.settings, err = app.OpenSettings(filepath.Join(t.TempDir(), "settings.json"))
 	if err != nil {
 		t.Fatal(err)
@@ -83,7 +67,7 @@ func newHarness(t *testing.T, o harnessOptions) *harness {
 		Sessions: app.NewSessionStore(app.SessionStoreOptions{Keyring: &app.MemoryKeyring{}}), // never the real keychain
 		Settings: h.settings,
 		Device:   app.DeviceIdentity{ID: "test-device", Name: "TEST-PC", Platform: pairing.PlatformLinux, Fingerprint: strings.Repeat("ab", 32)},
-		Now:      srv.Clock().Now,
+		Now:      srv.Clock.Now,
 		Version:  "test",
 		// retry at once: the tests look at the outcome, app's tests at the backoff
 		Retry: app.RetryPolicy{Attempts: 2, Sleep: func(ctx context.Context, _ time.Duration) error { return ctx.Err() }},
@@ -108,7 +92,7 @@ func newHarness(t *testing.T, o harnessOptions) *harness {
 	}
 	h.win = test.NewTempWindow(t, nil)
 	h.win.Resize(fyne.NewSize(600, 900))
-	h.u = newUI(h.app, h.win, h.core, Options{Settings: h.settings, Language: lang, Demo: o.demo, Version: "test"}, h.enqueue, srv.Clock().Now)
+	h.u = newUI(h.app, h.win, h.core, Options{Settings: h.settings, Language: lang, Demo: o.demo, Version: "test"}, h.enqueue, srv.Clock.Now)
 	t.Cleanup(h.u.Close)
 	t.Cleanup(func() {
 		if err := applyLanguage(langEnglish); err != nil {
@@ -120,13 +104,7 @@ func newHarness(t *testing.T, o harnessOptions) *harness {
 	h.waitScreen(kindSignIn)
 
 	if !o.noPhone {
-		h.phone, err = pairing.NewPhoneClient(h.url, pairing.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := h.phone.SignIn(h.ctx, mockserver.DemoEmail, mockserver.DemoPassword); err != nil {
-			t.Fatal(err)
-		}
+		h.phone = srv.Phone(mockserver.DemoEmail, mockserver.DemoPassword)
 	}
 	return h
 }

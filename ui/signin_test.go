@@ -177,7 +177,7 @@ func TestServerUnreachableSaysSo(t *testing.T) {
 	h := newHarness(t, harnessOptions{noPhone: true})
 
 	// Given a server that has gone away, when the person signs in,
-	h.http.Close()
+	h.srv.Stop()
 	h.typeSignIn(mockserver.DemoEmail, mockserver.DemoPassword)
 
 	// then the panel says it could not reach the server and offers Retry.

@@ -78,11 +78,11 @@ func TestTimeLeftCountsDownAndSaysWhenTheCodeExpired(t *testing.T) {
 		t.Errorf("time left %q, want 3:00", got)
 	}
 	// when 100 seconds pass, the label counts down,
-	h.srv.Clock().Advance(100 * time.Second)
+	h.srv.Clock.Advance(100 * time.Second)
 	h.waitFor("the countdown", func() bool { return v.codeLeft.Text == "The code expires in 1:20." })
 
 	// and when the code's time is up, it says so and points at the button.
-	h.srv.Clock().Advance(81 * time.Second)
+	h.srv.Clock.Advance(81 * time.Second)
 	h.waitFor("the expiry", func() bool { return strings.Contains(v.codeLeft.Text, "has expired") })
 
 	// When the person gets a new code, the count starts again.
@@ -167,7 +167,7 @@ func TestTheQRCodeOnScreenIsTheCurrentPayloadAndRotates(t *testing.T) {
 	}
 
 	// When 31 seconds pass, the server rotates the payload and the window follows.
-	h.srv.Clock().Advance(31 * time.Second)
+	h.srv.Clock.Advance(31 * time.Second)
 	h.waitFor("a new payload", func() bool { return v.qr.payload != first && v.qr.payload == h.core.State().Login.QRPayload })
 	second := decodeQR(t, h.win.Canvas().Capture())
 	if second == first || second != h.core.State().Login.QRPayload {

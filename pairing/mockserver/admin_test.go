@@ -19,7 +19,7 @@ func TestHealth(t *testing.T) {
 		Now    time.Time `json:"now"`
 	}
 	h.do("GET", "/mock/v1/health", nil).decode(t, http.StatusOK, &got)
-	if got.Status != "ok" || !got.Now.Equal(h.clock.Now()) {
+	if got.Status != "ok" || !got.Now.Equal(h.Clock.Now()) {
 		t.Errorf("health %+v", got)
 	}
 }
@@ -58,7 +58,7 @@ func TestResetReturnsToTheSeededState(t *testing.T) {
 	})
 	g := h.signIn(laptop)
 	s := h.openStream("/v1/session/events", sessionHdrs(g)...)
-	if err := h.srv.AddAccount("extra@linkdesk.test", "extra-password", ""); err != nil {
+	if err := h.AddAccount("extra@linkdesk.test", "extra-password", ""); err != nil {
 		t.Fatal(err)
 	}
 	for range 5 {
@@ -90,10 +90,10 @@ func TestResetReturnsToTheSeededState(t *testing.T) {
 
 func TestClockAdvance(t *testing.T) {
 	h := newHarness(t)
-	before := h.clock.Now()
+	before := h.Clock.Now()
 	var got struct{ Now time.Time }
 	h.do("POST", "/mock/v1/clock", map[string]string{"advance": "24h"}).decode(t, http.StatusOK, &got)
-	if !got.Now.Equal(before.Add(24*time.Hour)) || !h.clock.Now().Equal(got.Now) {
+	if !got.Now.Equal(before.Add(24*time.Hour)) || !h.Clock.Now().Equal(got.Now) {
 		t.Errorf("now %v, want %v", got.Now, before.Add(24*time.Hour))
 	}
 	for _, bad := range []string{"", "-1h", "0s", "soon", "100000h"} {
@@ -169,18 +169,18 @@ func errorCode(t *testing.T, rec *httptest.ResponseRecorder) string {
 func TestTesterControlsAreLoopbackOnly(t *testing.T) {
 	h := newHarness(t)
 	for _, addr := range []string{"127.0.0.1:5000", "[::1]:5000"} {
-		if rec := serveFrom(h.handler, addr, "GET", "/mock/v1/health", ""); rec.Code != http.StatusOK {
+		if rec := serveFrom(h.Checked(), addr, "GET", "/mock/v1/health", ""); rec.Code != http.StatusOK {
 			t.Errorf("from %s: %d", addr, rec.Code)
 		}
 	}
 	for _, path := range []string{"/mock/v1/health", "/mock/v1/requests", "/mock/v1/reset", "/mock/nothing"} {
-		rec := serveFrom(h.handler, "203.0.113.7:5000", "GET", path, "")
+		rec := serveFrom(h.Checked(), "203.0.113.7:5000", "GET", path, "")
 		if rec.Code != http.StatusForbidden || errorCode(t, rec) != pairing.CodeForbidden {
 			t.Errorf("remote %s: %d %s", path, rec.Code, rec.Body)
 		}
 	}
 	// The desktop API answers everyone.
-	if rec := serveFrom(h.handler, "203.0.113.7:5000", "GET", "/v1/session", ""); rec.Code != http.StatusUnauthorized {
+	if rec := serveFrom(h.Checked(), "203.0.113.7:5000", "GET", "/v1/session", ""); rec.Code != http.StatusUnauthorized {
 		t.Errorf("remote /v1/session: %d", rec.Code)
 	}
 }
@@ -198,7 +198,7 @@ func TestAdminTokenOpensTheControlsToAnyone(t *testing.T) {
 		{"203.0.113.7:5000", "s3cret-admiN", http.StatusUnauthorized},
 	}
 	for _, tc := range cases {
-		rec := serveFrom(h.handler, tc.addr, "GET", "/mock/v1/health", tc.token)
+		rec := serveFrom(h.Checked(), tc.addr, "GET", "/mock/v1/health", tc.token)
 		if rec.Code != tc.status {
 			t.Errorf("from %s with %q: %d, want %d", tc.addr, tc.token, rec.Code, tc.status)
 		}
@@ -230,7 +230,7 @@ func serveTester(h http.Handler, host, method, path, contentType, body, token st
 // neither must reach the tester controls.
 func TestTesterWritesNeedJSONAndALoopbackHost(t *testing.T) {
 	h := newHarness(t)
-	handler := h.handler
+	handler := h.Checked()
 	const local = "127.0.0.1:8470"
 
 	// Writes a browser sends cross-site without a preflight are refused and change nothing.
@@ -284,7 +284,7 @@ func TestTesterWritesNeedJSONAndALoopbackHost(t *testing.T) {
 
 func TestAdminTokenAllowsAnyHostButStillNeedsJSON(t *testing.T) {
 	h := newHarness(t, func(c *mockserver.Config) { c.AdminToken = "s3cret-admin" })
-	handler := h.handler
+	handler := h.Checked()
 	if rec := serveTester(handler, "mock.example.test:8470", "GET", "/mock/v1/health", "", "", "s3cret-admin"); rec.Code != http.StatusOK {
 		t.Errorf("with the admin token and a public Host: %d", rec.Code)
 	}

@@ -12,7 +12,7 @@ import (
 
 func TestRightCodeIssuesASession(t *testing.T) {
 	h := newHarness(t)
-	now := h.clock.Now()
+	now := h.Clock.Now()
 	pl := h.startLogin(laptop)
 	s := h.openStream("/v1/logins/"+pl.LoginID+"/events", ownerHdr(laptop))
 	code := h.codeOnPhone(h.phone(), pl.LoginID)
@@ -73,7 +73,7 @@ func TestWrongCodesDestroyTheLogin(t *testing.T) {
 	again.expect(t, pairing.EventExpired, nil)
 	again.ended(t)
 	h.do("GET", "/v1/logins/"+pl.LoginID+"/events", nil, ownerHdr(desk)).apiErr(t, http.StatusNotFound, pairing.CodeLoginNotFound)
-	h.clock.Advance(2 * 10 * time.Minute)
+	h.Clock.Advance(2 * 10 * time.Minute)
 	h.do("GET", "/v1/logins/"+pl.LoginID+"/events", nil, ownerHdr(laptop)).apiErr(t, http.StatusNotFound, pairing.CodeLoginNotFound)
 }
 
@@ -98,13 +98,13 @@ func TestCodeExpiresAfter180Seconds(t *testing.T) {
 	phone := h.phone()
 	code := h.codeOnPhone(phone, pl.LoginID)
 
-	h.clock.Advance(180 * time.Second)
+	h.Clock.Advance(180 * time.Second)
 	h.do("POST", "/v1/logins/"+pl.LoginID+"/code", pairing.CodeRequest{Code: code}, ownerHdr(laptop)).
 		apiErr(t, http.StatusGone, pairing.CodeCodeExpired)
 
 	// A new code has a fresh lifetime; the old one is no longer accepted.
 	var cr pairing.CodeRenewal
-	now := h.clock.Now()
+	now := h.Clock.Now()
 	h.do("POST", "/v1/logins/"+pl.LoginID+"/code/renew", nil, ownerHdr(laptop)).decode(t, http.StatusOK, &cr)
 	if cr.Code.Length != 6 || !cr.Code.ExpiresAt.Equal(now.Add(180*time.Second)) {
 		t.Errorf("renewed code info %+v", cr.Code)
@@ -126,7 +126,7 @@ func TestCodeExpiresAfter180Seconds(t *testing.T) {
 func TestCodeLifetimeNeverOutlivesTheLogin(t *testing.T) {
 	h := newHarness(t)
 	pl := h.startLogin(laptop)
-	h.clock.Advance(9 * time.Minute)
+	h.Clock.Advance(9 * time.Minute)
 	var cr pairing.CodeRenewal
 	h.do("POST", "/v1/logins/"+pl.LoginID+"/code/renew", nil, ownerHdr(laptop)).decode(t, http.StatusOK, &cr)
 	if !cr.Code.ExpiresAt.Equal(pl.ExpiresAt) {
@@ -141,11 +141,11 @@ func TestPendingLoginExpiresAfterTenMinutes(t *testing.T) {
 	s := h.openStream("/v1/logins/"+pl.LoginID+"/events", ownerHdr(laptop))
 	s.expect(t, pairing.EventQR, nil)
 
-	h.clock.Advance(10*time.Minute - time.Second)
+	h.Clock.Advance(10*time.Minute - time.Second)
 	if len(h.link(phone).Pending) != 1 {
 		t.Fatal("the login left the phone before its time")
 	}
-	h.clock.Advance(time.Second)
+	h.Clock.Advance(time.Second)
 
 	s.expect(t, pairing.EventExpired, nil)
 	s.ended(t)
@@ -160,7 +160,7 @@ func TestPendingLoginExpiresAfterTenMinutes(t *testing.T) {
 	late := h.openStream("/v1/logins/"+pl.LoginID+"/events", ownerHdr(laptop))
 	late.expect(t, pairing.EventExpired, nil)
 	// After one more lifetime the login is forgotten.
-	h.clock.Advance(10 * time.Minute)
+	h.Clock.Advance(10 * time.Minute)
 	h.do("POST", "/v1/logins/"+pl.LoginID+"/code", pairing.CodeRequest{Code: "123456"}, ownerHdr(laptop)).
 		apiErr(t, http.StatusNotFound, pairing.CodeLoginNotFound)
 	h.do("GET", "/v1/logins/"+pl.LoginID+"/events", nil, ownerHdr(laptop)).apiErr(t, http.StatusNotFound, pairing.CodeLoginNotFound)

@@ -80,12 +80,12 @@ func TestFaultBodyReplacesTheAnswer(t *testing.T) {
 	t.Run("ending a stream", func(t *testing.T) {
 		pl := h.startLogin(laptop)
 		addFault(t, h, map[string]any{"path": "/v1/logins/*/events", "body": "event: approved\ndata: {not json\n\n"})
-		req, err := http.NewRequest("GET", h.ts.URL+"/v1/logins/"+pl.LoginID+"/events", nil)
+		req, err := http.NewRequest("GET", h.URL+"/v1/logins/"+pl.LoginID+"/events", nil)
 		if err != nil {
 			t.Fatal(err)
 		}
 		req.Header.Set(pairing.HeaderDevice, laptop.Fingerprint)
-		resp, err := h.ts.Client().Do(req)
+		resp, err := h.HTTPClient().Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -103,7 +103,7 @@ func TestFaultBodyReplacesTheAnswer(t *testing.T) {
 func TestDropFaultClosesTheConnection(t *testing.T) {
 	h := newHarness(t)
 	addFault(t, h, map[string]any{"path": "/v1/session", "drop": true})
-	req, err := http.NewRequest("GET", h.ts.URL+"/v1/session", nil)
+	req, err := http.NewRequest("GET", h.URL+"/v1/session", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,7 +118,7 @@ func TestDropFaultClosesTheConnection(t *testing.T) {
 	// The dropped request's handler may still be finishing its journal entry.
 	deadline := time.Now().Add(waitFor)
 	for {
-		for _, e := range h.srv.Requests() {
+		for _, e := range h.Requests() {
 			if strings.Contains(e.Fault, "drop") {
 				if e.Status != 0 {
 					t.Errorf("journal entry of the dropped request: %+v", e)
@@ -127,7 +127,7 @@ func TestDropFaultClosesTheConnection(t *testing.T) {
 			}
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("no journal entry of the dropped request: %+v", h.srv.Requests())
+			t.Fatalf("no journal entry of the dropped request: %+v", h.Requests())
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
@@ -168,14 +168,14 @@ func TestProbabilityFault(t *testing.T) {
 
 func TestGoFaultAPI(t *testing.T) {
 	h := newHarness(t)
-	f, err := h.srv.AddFault(mockserver.Fault{Path: "/v1/session", Status: 500, Count: -1})
+	f, err := h.AddFault(mockserver.Fault{Path: "/v1/session", Status: 500, Count: -1})
 	if err != nil || f.ID == "" {
 		t.Fatalf("AddFault: %+v %v", f, err)
 	}
 	h.do("GET", "/v1/session", nil).apiErr(t, http.StatusInternalServerError, pairing.CodeInternal)
-	h.srv.ClearFaults()
+	h.ClearFaults()
 	h.do("GET", "/v1/session", nil).apiErr(t, http.StatusUnauthorized, pairing.CodeInvalidToken)
-	if _, err := h.srv.AddFault(mockserver.Fault{Path: "/v1/session"}); err == nil {
+	if _, err := h.AddFault(mockserver.Fault{Path: "/v1/session"}); err == nil {
 		t.Error("a fault that does nothing was accepted")
 	}
 }

@@ -2,54 +2,33 @@ package mockserver_test
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/linkdesk/linkdesk/pairing"
 	"github.com/linkdesk/linkdesk/pairing/mockserver"
-	"github.com/linkdesk/linkdesk/pairing/mockserver/openapitest"
+	"github.com/linkdesk/linkdesk/pairing/mockserver/mocktest"
 )
 
 // waitFor bounds every wait for an event; nothing in these tests sleeps.
-const waitFor = 5 * time.Second
+const waitFor = mocktest.Wait
 
-// harness is one mock server behind httptest with a fake clock.
+// harness is one mock server (mocktest.Run: behind httptest, a fake clock,
+// every exchange checked against the OpenAPI description) with the raw
+// HTTP steps the server's own tests take.
 type harness struct {
-	t       *testing.T
-	srv     *mockserver.Server
-	handler http.Handler // srv's, checked against the OpenAPI description
-	ts      *httptest.Server
-	clock   *mockserver.Clock
+	*mocktest.Server
+	t *testing.T
 }
 
 func newHarness(t *testing.T, mutate ...func(*mockserver.Config)) *harness {
 	t.Helper()
-	cfg := mockserver.TestConfig()
-	cfg.TickInterval = 20 * time.Millisecond
-	for _, m := range mutate {
-		m(&cfg)
-	}
-	srv, err := mockserver.New(cfg)
-	if err != nil {
-		t.Fatalf("New: %v", err)
-	}
-	handler := openapitest.New(t, mockserver.OpenAPI()).Handler(srv.Handler()) // every exchange is checked against the description
-	ts := httptest.NewServer(handler)
-	t.Cleanup(func() {
-		ts.CloseClientConnections()
-		if err := srv.Close(); err != nil {
-			t.Errorf("Close: %v", err)
-		}
-		ts.Close()
-	})
-	return &harness{t: t, srv: srv, handler: handler, ts: ts, clock: srv.Clock()}
+	return &harness{Server: mocktest.Run(t, mutate...), t: t}
 }
 
 // response is a finished HTTP exchange.
@@ -72,45 +51,19 @@ func sessionHdrs(g pairing.Grant) []hdr {
 	return []hdr{bearer(g.Token), deviceHdr(g.Session.Device.Fingerprint)}
 }
 
+// do sends a raw request (mocktest's Do) and checks that the answer, like
+// every answer of the server, carries a request ID.
 func (h *harness) do(method, path string, body any, headers ...hdr) *response {
 	h.t.Helper()
-	var rd io.Reader
-	switch b := body.(type) {
-	case nil:
-	case string:
-		rd = strings.NewReader(b)
-	case []byte:
-		rd = bytes.NewReader(b)
-	default:
-		data, err := json.Marshal(b)
-		if err != nil {
-			h.t.Fatalf("encoding body: %v", err)
-		}
-		rd = bytes.NewReader(data)
-	}
-	req, err := http.NewRequest(method, h.ts.URL+path, rd)
-	if err != nil {
-		h.t.Fatalf("request: %v", err)
-	}
-	if rd != nil || method == http.MethodPost {
-		req.Header.Set("Content-Type", "application/json") // a JSON API: tester POSTs need it even without a body
-	}
+	pairs := make([]string, 0, 2*len(headers))
 	for _, kv := range headers {
-		req.Header.Set(kv[0], kv[1])
+		pairs = append(pairs, kv[0], kv[1])
 	}
-	resp, err := h.ts.Client().Do(req)
-	if err != nil {
-		h.t.Fatalf("%s %s: %v", method, path, err)
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(resp.Body)
-	if err != nil {
-		h.t.Fatalf("%s %s: reading body: %v", method, path, err)
-	}
+	resp := h.Do(method, path, body, pairs...)
 	if resp.Header.Get(pairing.HeaderRequestID) == "" {
 		h.t.Errorf("%s %s: answer without %s", method, path, pairing.HeaderRequestID)
 	}
-	return &response{status: resp.StatusCode, header: resp.Header, body: data}
+	return &response{status: resp.Status, header: resp.Header, body: resp.Body}
 }
 
 // decode checks the status and decodes the body into v.
@@ -226,7 +179,7 @@ type stream struct {
 func (h *harness) openStream(path string, headers ...hdr) *stream {
 	h.t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	req, err := http.NewRequestWithContext(ctx, "GET", h.ts.URL+path, nil)
+	req, err := http.NewRequestWithContext(ctx, "GET", h.URL+path, nil)
 	if err != nil {
 		cancel()
 		h.t.Fatal(err)
@@ -234,7 +187,7 @@ func (h *harness) openStream(path string, headers ...hdr) *stream {
 	for _, kv := range headers {
 		req.Header.Set(kv[0], kv[1])
 	}
-	resp, err := h.ts.Client().Do(req)
+	resp, err := h.HTTPClient().Do(req)
 	if err != nil {
 		cancel()
 		h.t.Fatalf("GET %s: %v", path, err)

@@ -78,7 +78,7 @@ func TestJournalRedactsEverySecret(t *testing.T) {
 		t.Error("?limit=2 does not give the two newest")
 	}
 	h.do("DELETE", "/mock/v1/requests", nil).decode(t, http.StatusNoContent, nil)
-	if n := len(h.srv.Requests()); n != 0 {
+	if n := len(h.Requests()); n != 0 {
 		t.Errorf("%d entries after clearing", n)
 	}
 }
@@ -93,7 +93,7 @@ func TestJournalKeepsTheNewest(t *testing.T) {
 	for _, p := range []string{"/v1/a", "/v1/b", "/v1/c", "/v1/d"} {
 		h.do("GET", p, nil)
 	}
-	got := h.srv.Requests()
+	got := h.Requests()
 	if len(got) != 3 || got[0].Path != "/v1/b" || got[2].Path != "/v1/d" {
 		t.Errorf("journal %v", got)
 	}
@@ -121,7 +121,7 @@ func TestDebugLogShowsTesterCallsToo(t *testing.T) {
 			t.Errorf("the debug log lacks %s:\n%s", want, got)
 		}
 	}
-	for _, e := range h.srv.Requests() {
+	for _, e := range h.Requests() {
 		if strings.HasPrefix(e.Path, "/mock/") {
 			t.Errorf("the journal keeps the tester call %s", e.Path)
 		}

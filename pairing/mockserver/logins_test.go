@@ -13,7 +13,7 @@ import (
 
 func TestStartLoginAnswersCodeAndQR(t *testing.T) {
 	h := newHarness(t)
-	now := h.clock.Now()
+	now := h.Clock.Now()
 
 	pl := h.startLogin(laptop)
 
@@ -103,7 +103,7 @@ func TestWrongPasswordsLockTheAccountWithDoublingLocks(t *testing.T) {
 			}
 		}
 		// When the fifth is wrong too, then the account locks for this round's time.
-		now := h.clock.Now()
+		now := h.Clock.Now()
 		resp := h.do("POST", "/v1/logins", wrong)
 		e := resp.apiErr(t, http.StatusLocked, pairing.CodeAccountLocked)
 		if e.RetryAt == nil || !e.RetryAt.Equal(now.Add(lock)) {
@@ -113,9 +113,9 @@ func TestWrongPasswordsLockTheAccountWithDoublingLocks(t *testing.T) {
 			t.Errorf("round %d: 423 without Retry-After", round)
 		}
 		// While locked, even the right password is refused.
-		h.clock.Advance(lock - time.Second)
+		h.Clock.Advance(lock - time.Second)
 		h.do("POST", "/v1/logins", right).apiErr(t, http.StatusLocked, pairing.CodeAccountLocked)
-		h.clock.Advance(time.Second)
+		h.Clock.Advance(time.Second)
 	}
 
 	// Then after the last lock the right password works and resets the count:
@@ -123,7 +123,7 @@ func TestWrongPasswordsLockTheAccountWithDoublingLocks(t *testing.T) {
 	for left := 4; left >= 1; left-- {
 		h.do("POST", "/v1/logins", wrong).apiErr(t, http.StatusUnauthorized, pairing.CodeInvalidCredentials)
 	}
-	now := h.clock.Now()
+	now := h.Clock.Now()
 	e := h.do("POST", "/v1/logins", wrong).apiErr(t, http.StatusLocked, pairing.CodeAccountLocked)
 	if !e.RetryAt.Equal(now.Add(5 * time.Minute)) {
 		t.Errorf("after a success the next lock is %v, want 5 min", e.RetryAt.Sub(now))
@@ -164,7 +164,7 @@ func TestUnknownEmailIsIndistinguishable(t *testing.T) {
 		}
 	}
 	// The phone sign-in answers alike too.
-	if err := h.srv.AddAccount("anna@linkdesk.test", "anna-password", "Anna"); err != nil {
+	if err := h.AddAccount("anna@linkdesk.test", "anna-password", "Anna"); err != nil {
 		t.Fatal(err)
 	}
 	a := h.do("POST", "/phone/v1/signin", pairing.PhoneSignInRequest{Email: "Anna@LINKDESK.test ", Password: "x-wrong-x"})
@@ -199,14 +199,14 @@ func TestLoginBudgetBlocksForADay(t *testing.T) {
 	// Given ten pending logins and new codes within 24 h (mixed),
 	for range 5 {
 		h.startLogin(laptop)
-		h.clock.Advance(time.Hour)
+		h.Clock.Advance(time.Hour)
 	}
 	pl := h.startLogin(laptop)
 	for range 4 {
 		h.do("POST", "/v1/logins/"+pl.LoginID+"/code/renew", nil, ownerHdr(laptop)).decode(t, http.StatusOK, nil)
 	}
 	// When one more is asked for,
-	now := h.clock.Now()
+	now := h.Clock.Now()
 	resp := h.do("POST", "/v1/logins", loginBody(mockserver.DemoEmail, mockserver.DemoPassword, laptop))
 	// Then it is refused with a 24 h block, and so is a new code.
 	e := resp.apiErr(t, http.StatusTooManyRequests, pairing.CodeTooManyRequests)
@@ -222,13 +222,13 @@ func TestLoginBudgetBlocksForADay(t *testing.T) {
 		t.Errorf("renew retry_at = %v", e.RetryAt)
 	}
 	// The block does not grow with further tries, and lifts after 24 h.
-	h.clock.Advance(24*time.Hour - time.Millisecond)
+	h.Clock.Advance(24*time.Hour - time.Millisecond)
 	e = h.do("POST", "/v1/logins", loginBody(mockserver.DemoEmail, mockserver.DemoPassword, laptop)).
 		apiErr(t, http.StatusTooManyRequests, pairing.CodeTooManyRequests)
 	if !e.RetryAt.Equal(now.Add(24 * time.Hour)) {
 		t.Errorf("retry_at moved to %v", e.RetryAt)
 	}
-	h.clock.Advance(time.Millisecond)
+	h.Clock.Advance(time.Millisecond)
 	h.startLogin(laptop)
 }
 
@@ -237,10 +237,10 @@ func TestLoginBudgetIsARollingWindow(t *testing.T) {
 	// Given nine logins an hour apart,
 	for range 9 {
 		h.startLogin(laptop)
-		h.clock.Advance(time.Hour)
+		h.Clock.Advance(time.Hour)
 	}
 	// when the first drops out of the 24 h window, two more fit without a block.
-	h.clock.Advance(15 * time.Hour)
+	h.Clock.Advance(15 * time.Hour)
 	h.startLogin(laptop)
 	h.startLogin(laptop)
 	h.do("POST", "/v1/logins", loginBody(mockserver.DemoEmail, mockserver.DemoPassword, laptop)).

@@ -59,7 +59,7 @@ func TestNumbersComeFromConfig(t *testing.T) {
 		c.PasswordAttempts, c.LockBase = 2, time.Minute
 		c.TokenBytes, c.SessionIdle, c.SessionAbsolute = 48, time.Hour, 2*time.Hour
 	})
-	now := h.clock.Now()
+	now := h.Clock.Now()
 	pl := h.startLogin(laptop)
 	if pl.Code.Length != 8 || !pl.Code.ExpiresAt.Equal(now.Add(time.Minute)) ||
 		!pl.ExpiresAt.Equal(now.Add(3*time.Minute)) || !pl.QR.ExpiresAt.Equal(now.Add(10*time.Second)) {
@@ -85,13 +85,13 @@ func TestNumbersComeFromConfig(t *testing.T) {
 	h.startLogin(laptop)
 	e = h.do("POST", "/v1/logins", loginBody(mockserver.DemoEmail, mockserver.DemoPassword, laptop)).
 		apiErr(t, http.StatusTooManyRequests, pairing.CodeTooManyRequests)
-	if !e.RetryAt.Equal(h.clock.Now().Add(time.Hour)) {
+	if !e.RetryAt.Equal(h.Clock.Now().Add(time.Hour)) {
 		t.Errorf("block until %v", e.RetryAt)
 	}
 	h.do("POST", "/v1/logins", loginBody(mockserver.DemoEmail, "wrong-password", laptop))
 	e = h.do("POST", "/v1/logins", loginBody(mockserver.DemoEmail, "wrong-password", laptop)).
 		apiErr(t, http.StatusLocked, pairing.CodeAccountLocked)
-	if !e.RetryAt.Equal(h.clock.Now().Add(time.Minute)) {
+	if !e.RetryAt.Equal(h.Clock.Now().Add(time.Minute)) {
 		t.Errorf("lock until %v", e.RetryAt)
 	}
 }

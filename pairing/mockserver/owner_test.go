@@ -60,14 +60,14 @@ func (h *harness) refusedCall(c loginCall, headers ...hdr) *response {
 		}
 		body = bytes.NewReader(data)
 	}
-	req, err := http.NewRequestWithContext(ctx, c.method, h.ts.URL+c.path, body)
+	req, err := http.NewRequestWithContext(ctx, c.method, h.URL+c.path, body)
 	if err != nil {
 		h.t.Fatal(err)
 	}
 	for _, kv := range headers {
 		req.Header.Set(kv[0], kv[1])
 	}
-	resp, err := h.ts.Client().Do(req)
+	resp, err := h.HTTPClient().Do(req)
 	if err != nil {
 		h.t.Fatalf("%s %s: %v", c.method, c.path, err)
 	}
@@ -198,11 +198,11 @@ func TestApprovedTokenReachesOnlyTheDesktopThatStartedIt(t *testing.T) {
 func TestDateHeaderFollowsTheMockClock(t *testing.T) {
 	h := newHarness(t)
 	// Given the server clock moved a day ahead of the real one,
-	h.clock.Advance(24 * time.Hour)
-	pl := h.startLogin(laptop)
+	h.Clock.Advance(24 * time.Hour)
 	for _, step := range []time.Duration{0, 90 * time.Minute} {
-		h.clock.Advance(step)
-		want := h.clock.Now().Format(http.TimeFormat)
+		h.Clock.Advance(step)
+		pl := h.startLogin(laptop) // (a login lives 10 minutes)
+		want := h.Clock.Now().Format(http.TimeFormat)
 		// When anything is answered (JSON, an error, an event stream),
 		answers := map[string]http.Header{
 			"health":       h.do("GET", "/mock/v1/health", nil).header,

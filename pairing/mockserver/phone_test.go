@@ -15,9 +15,9 @@ func TestLinkScreenShowsWhoIsAsking(t *testing.T) {
 	if ls := h.link(phone); ls.Pending == nil || ls.Devices == nil || len(ls.Pending)+len(ls.Devices) != 0 {
 		t.Fatalf("a fresh account's screen should be two empty lists, got %+v", ls)
 	}
-	t0 := h.clock.Now()
+	t0 := h.Clock.Now()
 	first := h.startLogin(laptop)
-	h.clock.Advance(time.Second)
+	h.Clock.Advance(time.Second)
 	second := h.startLogin(desk)
 
 	ls := h.link(phone)
@@ -53,7 +53,7 @@ func TestLinkScreenShowsWhoIsAsking(t *testing.T) {
 
 func TestPhoneSeesOnlyItsOwnAccount(t *testing.T) {
 	h := newHarness(t)
-	if err := h.srv.AddAccount("anna@linkdesk.test", "anna-password", "Anna"); err != nil {
+	if err := h.AddAccount("anna@linkdesk.test", "anna-password", "Anna"); err != nil {
 		t.Fatal(err)
 	}
 	h.startLogin(laptop)

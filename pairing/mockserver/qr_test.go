@@ -11,7 +11,7 @@ import (
 
 func TestQRScanApprovePushesTheToken(t *testing.T) {
 	h := newHarness(t)
-	now := h.clock.Now()
+	now := h.Clock.Now()
 	pl := h.startLogin(laptop)
 	s := h.openStream("/v1/logins/"+pl.LoginID+"/events", ownerHdr(laptop))
 	var first pairing.QRInfo
@@ -63,15 +63,15 @@ func TestQRRotatesEvery30Seconds(t *testing.T) {
 	s.expect(t, pairing.EventQR, nil)
 	phone := h.phone()
 
-	h.clock.Advance(29 * time.Second)
-	h.clock.Advance(time.Second)
+	h.Clock.Advance(29 * time.Second)
+	h.Clock.Advance(time.Second)
 
 	var next pairing.QRInfo
 	s.expect(t, pairing.EventQR, &next)
 	if next.Payload == pl.QR.Payload {
 		t.Fatal("the QR payload did not change")
 	}
-	if want := h.clock.Now().Add(30 * time.Second); !next.ExpiresAt.Equal(want) {
+	if want := h.Clock.Now().Add(30 * time.Second); !next.ExpiresAt.Equal(want) {
 		t.Errorf("new QR expires %v, want %v", next.ExpiresAt, want)
 	}
 	// The stale payload is refused; the current one is accepted.
@@ -99,14 +99,14 @@ func TestQRRotatesOnRequest(t *testing.T) {
 func TestQRRotationStopsWhenTheLoginEnds(t *testing.T) {
 	h := newHarness(t)
 	pl := h.startLogin(laptop)
-	h.clock.Advance(9*time.Minute + 50*time.Second)
+	h.Clock.Advance(9*time.Minute + 50*time.Second)
 	s := h.openStream("/v1/logins/"+pl.LoginID+"/events", ownerHdr(laptop))
 	var q pairing.QRInfo
 	s.expect(t, pairing.EventQR, &q)
 	if !q.ExpiresAt.Equal(pl.ExpiresAt) {
 		t.Errorf("the last QR expires %v, after the login %v", q.ExpiresAt, pl.ExpiresAt)
 	}
-	h.clock.Advance(10 * time.Second)
+	h.Clock.Advance(10 * time.Second)
 	if ev := s.next(t); ev.name != pairing.EventExpired {
 		t.Fatalf("got %q after the end, want only expired", ev.name)
 	}
@@ -117,7 +117,7 @@ func TestScanRefusals(t *testing.T) {
 	h := newHarness(t)
 	pl := h.startLogin(laptop)
 	phone := h.phone()
-	if err := h.srv.AddAccount("anna@linkdesk.test", "anna-password", "Anna"); err != nil {
+	if err := h.AddAccount("anna@linkdesk.test", "anna-password", "Anna"); err != nil {
 		t.Fatal(err)
 	}
 	var other pairing.PhoneSignIn
@@ -166,7 +166,7 @@ func TestApproveNeedsAScanOfThisAccount(t *testing.T) {
 		apiErr(t, http.StatusUnauthorized, pairing.CodeUnauthorized)
 	// After expiry neither approve nor decline work.
 	h.do("POST", "/phone/v1/qr/scan", pairing.ScanRequest{Payload: pl.QR.Payload}, bearer(phone)).decode(t, http.StatusOK, nil)
-	h.clock.Advance(10 * time.Minute)
+	h.Clock.Advance(10 * time.Minute)
 	h.do("POST", "/phone/v1/logins/"+pl.LoginID+"/approve", nil, bearer(phone)).apiErr(t, http.StatusGone, pairing.CodeLoginExpired)
 	h.do("POST", "/phone/v1/logins/"+pl.LoginID+"/decline", nil, bearer(phone)).apiErr(t, http.StatusGone, pairing.CodeLoginExpired)
 }

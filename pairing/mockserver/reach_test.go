@@ -18,12 +18,12 @@ func TestHealthzAnswersAnyone(t *testing.T) {
 		req := httptest.NewRequest("GET", "/healthz", nil)
 		req.RemoteAddr, req.Host = addr, "mock.example.test"
 		rec := httptest.NewRecorder()
-		h.handler.ServeHTTP(rec, req)
+		h.Checked().ServeHTTP(rec, req)
 		if rec.Code != http.StatusOK || rec.Body.String() != "ok\n" || !strings.HasPrefix(rec.Header().Get("Content-Type"), "text/plain") {
 			t.Errorf("from %s: %d %q %q", addr, rec.Code, rec.Header().Get("Content-Type"), rec.Body)
 		}
 	}
-	for _, e := range h.srv.Requests() {
+	for _, e := range h.Requests() {
 		if e.Path == "/healthz" {
 			t.Error("the journal keeps health checks")
 		}
@@ -43,7 +43,7 @@ func TestCORSOnlyForTheOriginsGiven(t *testing.T) {
 		req.Header.Set("Access-Control-Request-Method", method)
 		req.Header.Set("Access-Control-Request-Headers", headers)
 		rec := httptest.NewRecorder()
-		h.handler.ServeHTTP(rec, req)
+		h.Checked().ServeHTTP(rec, req)
 		return rec
 	}
 	rec := preflight(tool, "/mock/v1/maintenance", "POST", "content-type")

@@ -14,10 +14,10 @@ const day = 24 * time.Hour
 func TestSessionAnswersAndSlides(t *testing.T) {
 	h := newHarness(t)
 	g := h.signIn(laptop)
-	h.clock.Advance(29 * day)
+	h.Clock.Advance(29 * day)
 	var si pairing.SessionInfo
 	h.do("GET", "/v1/session", nil, sessionHdrs(g)...).decode(t, http.StatusOK, &si)
-	now := h.clock.Now()
+	now := h.Clock.Now()
 	if !si.Session.LastSeenAt.Equal(now) || !si.Session.ExpiresAt.Equal(now.Add(30*day)) {
 		t.Errorf("last_seen_at %v expires_at %v, want %v and +30 days", si.Session.LastSeenAt, si.Session.ExpiresAt, now)
 	}
@@ -76,7 +76,7 @@ func TestEverySessionEndReachesTheStream(t *testing.T) {
 			h.do("GET", "/v1/session", nil, bearer(g.Token), deviceHdr("someone-else")).
 				apiErr(h.t, http.StatusUnauthorized, pairing.CodeDeviceChanged)
 		}},
-		{pairing.CodeSessionExpired, func(h *harness, _ pairing.Grant) { h.clock.Advance(30 * day) }},
+		{pairing.CodeSessionExpired, func(h *harness, _ pairing.Grant) { h.Clock.Advance(30 * day) }},
 	}
 	for _, tc := range cases {
 		t.Run(tc.reason, func(t *testing.T) {
@@ -95,9 +95,9 @@ func TestEverySessionEndReachesTheStream(t *testing.T) {
 			h.do("GET", "/v1/session", nil, sessionHdrs(g)...).apiErr(t, http.StatusUnauthorized, tc.reason)
 			h.do("GET", "/v1/session/events", nil, sessionHdrs(g)...).apiErr(t, http.StatusUnauthorized, tc.reason)
 			// The reason is remembered for 30 days after the end, then the token is simply unknown.
-			h.clock.Advance(30*day - time.Minute)
+			h.Clock.Advance(30*day - time.Minute)
 			h.do("GET", "/v1/session", nil, sessionHdrs(g)...).apiErr(t, http.StatusUnauthorized, tc.reason)
-			h.clock.Advance(2 * time.Minute)
+			h.Clock.Advance(2 * time.Minute)
 			h.do("GET", "/v1/session", nil, sessionHdrs(g)...).apiErr(t, http.StatusUnauthorized, pairing.CodeInvalidToken)
 		})
 	}
@@ -130,16 +130,16 @@ func TestSessionAbsoluteLifetimeIs90Days(t *testing.T) {
 	g := h.signIn(laptop)
 	// Used every 20 days it never idles out, but ends at 90 days in any case.
 	for range 4 {
-		h.clock.Advance(20 * day)
+		h.Clock.Advance(20 * day)
 		h.do("GET", "/v1/session", nil, sessionHdrs(g)...).decode(t, http.StatusOK, nil)
 	}
-	h.clock.Advance(10*day - time.Second)
+	h.Clock.Advance(10*day - time.Second)
 	var si pairing.SessionInfo
 	h.do("GET", "/v1/session", nil, sessionHdrs(g)...).decode(t, http.StatusOK, &si)
 	if !si.Session.ExpiresAt.Equal(si.Session.CreatedAt.Add(90 * day)) {
 		t.Errorf("expires_at %v, want created + 90 days", si.Session.ExpiresAt)
 	}
-	h.clock.Advance(time.Second)
+	h.Clock.Advance(time.Second)
 	h.do("GET", "/v1/session", nil, sessionHdrs(g)...).apiErr(t, http.StatusUnauthorized, pairing.CodeSessionExpired)
 }
 
@@ -161,7 +161,7 @@ func TestDesktopLimit(t *testing.T) {
 			for i := range tc.desktops {
 				dev := laptop
 				dev.ID = dev.ID + string(rune('a'+i))
-				h.clock.Advance(time.Minute)
+				h.Clock.Advance(time.Minute)
 				grants = append(grants, h.signIn(dev))
 			}
 			for i, g := range grants {

@@ -41,7 +41,7 @@ func TestTesterListsPendingLoginsWithTheirSecrets(t *testing.T) {
 		t.Fatalf("logins before any sign-in: %+v", got)
 	}
 	first := h.startLogin(laptop)
-	h.clock.Advance(time.Second)
+	h.Clock.Advance(time.Second)
 	var second pairing.PendingLogin
 	h.do("POST", "/v1/logins", loginBody("bora@linkdesk.test", "bora-password", desk)).decode(t, http.StatusCreated, &second)
 
@@ -73,7 +73,7 @@ func TestTesterListsPendingLoginsWithTheirSecrets(t *testing.T) {
 	var g pairing.Grant
 	h.do("POST", "/v1/logins/"+first.LoginID+"/code", pairing.CodeRequest{Code: l.Code}, ownerHdr(laptop)).decode(t, http.StatusOK, &g)
 	// Finished and expired logins leave the list.
-	h.clock.Advance(10 * time.Minute)
+	h.Clock.Advance(10 * time.Minute)
 	if got := h.testerLogins(""); len(got) != 0 {
 		t.Errorf("logins after one was used and the other expired: %+v", got)
 	}

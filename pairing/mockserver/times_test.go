@@ -13,14 +13,14 @@ import (
 // digits always, also when they are zeros (the clock stands on a whole second here).
 func TestTimesAreWrittenToTheMillisecond(t *testing.T) {
 	h := newHarness(t)
-	if h.clock.Now().Nanosecond() != 0 {
+	if h.Clock.Now().Nanosecond() != 0 {
 		t.Fatal("the test clock should start on a whole second")
 	}
 	pl := h.do("POST", "/v1/logins", loginBody("demo@linkdesk.test", "linkdesk-demo", laptop))
 	phone := h.phone()
 	link := h.do("GET", "/phone/v1/link", nil, bearer(phone))
 	clock := h.do("GET", "/mock/v1/clock", nil)
-	h.clock.Advance(1500 * time.Millisecond)
+	h.Clock.Advance(1500 * time.Millisecond)
 	later := h.do("GET", "/mock/v1/health", nil)
 	s := h.openStream("/v1/logins/"+loginIDOf(t, pl)+"/events", ownerHdr(laptop))
 	ev := s.next(t)
