@@ -32,6 +32,8 @@ type Options struct {
 	// Log receives one line per screen shown and per problem (codes only,
 	// never a secret), for testers and the end-to-end test; nil: discarded.
 	Log *slog.Logger
+	// Tray adds the tray icon and menu (see TrayHostPresent).
+	Tray bool
 }
 
 // Demo describes the in-process mock server of demo mode.

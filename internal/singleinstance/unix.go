@@ -1,0 +1,87 @@
+//go:build unix
+
+package singleinstance
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"syscall"
+)
+
+var errLocked = errors.New("held by another start")
+
+// DefaultDir is $XDG_RUNTIME_DIR/linkdesk (per user and per login, on
+// tmpfs), else linkdesk in the user's config folder.
+func DefaultDir() (string, error) {
+	if rt := os.Getenv("XDG_RUNTIME_DIR"); rt != "" && filepath.IsAbs(rt) {
+		return filepath.Join(rt, "linkdesk"), nil
+	}
+	cfg, err := os.UserConfigDir()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(cfg, "linkdesk"), nil
+}
+
+func tryLock(path string) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			return nil, errLocked
+		}
+		return nil, err
+	}
+	return f, nil
+}
+
+func unlock(f *os.File) error {
+	return f.Close() // closing the descriptor releases the flock
+}
+
+func socketPath(dir string) string { return filepath.Join(dir, "instance.sock") }
+
+func listen(dir string) (net.Listener, error) {
+	p := socketPath(dir)
+	if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, err
+	}
+	ln, err := net.Listen("unix", p)
+	if err != nil {
+		return nil, err
+	}
+	ln.(*net.UnixListener).SetUnlinkOnClose(false) // removeSocket does it, after the last answer
+	return ln, nil
+}
+
+func removeSocket(dir string) { _ = os.Remove(socketPath(dir)) } // a leftover is replaced next start
+
+func dial(ctx context.Context, dir string) (net.Conn, error) {
+	var d net.Dialer
+	return d.DialContext(ctx, "unix", socketPath(dir))
+}
+
+// checkPrivate refuses a folder another user owns or may write to.
+func checkPrivate(dir string) error {
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return err
+	}
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if ok && int(st.Uid) != os.Getuid() {
+		return fmt.Errorf("single instance folder %s belongs to another user", dir)
+	}
+	if fi.Mode().Perm()&0o077 != 0 {
+		if err := os.Chmod(dir, 0o700); err != nil {
+			return fmt.Errorf("single instance folder %s is open to other users: %w", dir, err)
+		}
+	}
+	return nil
+}
