@@ -23,8 +23,7 @@ func newCodeEntry(length int, onEscape func()) *codeEntry {
 		length = pairing.DefaultCodeLength
 	}
 	e := &codeEntry{length: length, onEscape: onEscape}
-	e.ExtendBaseWidget(e)
-	e.TextStyle = fyne.TextStyle{Monospace: true}
+	e.ExtendBaseWidget(e) // proportional text: Noto Sans digits are of equal width, and the placeholder's words keep normal spaces
 	return e
 }
 
@@ -44,6 +43,10 @@ func (e *codeEntry) TypedRune(r rune) {
 // TypedShortcut cleans pasted text the same way; a pasted whole code
 // replaces what was there, so pasting twice does not make a longer code.
 func (e *codeEntry) TypedShortcut(s fyne.Shortcut) {
+	if isWindowShortcut(s) {
+		passToWindow(e, s) // switching tabs from the code field
+		return
+	}
 	paste, ok := s.(*fyne.ShortcutPaste)
 	if !ok || paste.Clipboard == nil {
 		e.Entry.TypedShortcut(s)

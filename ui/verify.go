@@ -89,6 +89,7 @@ func newVerifyScreen(u *UI, s app.State) *verifyScreen {
 		v.intro,
 		u.problem.content(),
 		v.tabs,
+		tabKeysHint(),
 		v.help,
 	)
 	v.start()

@@ -1,0 +1,81 @@
+package ui
+
+import (
+	"image"
+	"testing"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+)
+
+// inkOf renders a label of text in style and returns its ink: how far its
+// pixels are from the background, summed (one fully inked pixel is 1).
+func inkOf(t *testing.T, text string, style fyne.TextStyle) float64 {
+	t.Helper()
+	l := widget.NewLabel(text)
+	l.TextStyle = style
+	l.SizeName = theme.SizeNameHeadingText
+	w := test.NewTempWindow(t, container.NewStack(l))
+	w.Resize(l.MinSize().Add(fyne.NewSize(8, 8)))
+	img := w.Canvas().Capture()
+	bg := lum(img, img.Bounds().Min.X, img.Bounds().Min.Y)
+	ink := 0.0
+	for y := img.Bounds().Min.Y; y < img.Bounds().Max.Y; y++ {
+		for x := img.Bounds().Min.X; x < img.Bounds().Max.X; x++ {
+			d := lum(img, x, y) - bg
+			if d < 0 {
+				d = -d
+			}
+			ink += d
+		}
+	}
+	return ink
+}
+
+func lum(img image.Image, x, y int) float64 {
+	r, g, b, _ := img.At(x, y).RGBA()
+	return (0.2126*float64(r) + 0.7152*float64(g) + 0.0722*float64(b)) / 0xffff
+}
+
+func TestBoldHangulIsBold(t *testing.T) {
+	a := test.NewTempApp(t)
+	faces, err := findHangulFaces()
+	if err != nil || faces.bold == nil || faces.regular == nil {
+		t.Fatalf("no system Korean faces in both weights (install fonts-noto-cjk: scripts/deps.sh does): %v", err)
+	}
+	const hangul = "휴대폰으로인증" // 7 syllables, no Latin: the ink is Hangul's alone
+	perGlyph := func(style fyne.TextStyle) float64 { return inkOf(t, hangul, style) / 7 }
+
+	a.Settings().SetTheme(theme.DefaultTheme())
+	before := perGlyph(fyne.TextStyle{Bold: true}) / perGlyph(fyne.TextStyle{})
+	latin := fyne.MeasureText("Linkdesk QR", 20, fyne.TextStyle{Bold: true})
+
+	// Given the Korean theme, when a bold and a regular Korean label are drawn
+	a.Settings().SetTheme(koreanTheme{Theme: theme.DefaultTheme(), faces: faces})
+	regular, bold := perGlyph(fyne.TextStyle{}), perGlyph(fyne.TextStyle{Bold: true})
+
+	// Then the bold one carries measurably more ink per glyph.
+	t.Logf("ink per glyph: regular %.1f, bold %.1f (%.2f×); fyne's own fallback: %.2f×", regular, bold, bold/regular, before)
+	if bold < 1.2*regular {
+		t.Errorf("bold Hangul has %.2f× the ink of regular Hangul, want at least 1.2×", bold/regular)
+	}
+	// And Latin text is still drawn by the theme's own face, as in English.
+	if got := fyne.MeasureText("Linkdesk QR", 20, fyne.TextStyle{Bold: true}); got != latin {
+		t.Errorf("bold Latin measures %v with the Korean faces, %v without: it changed face", got, latin)
+	}
+}
+
+// The code field's placeholder ("숫자 6자리") must not show a wide gap: its
+// space is a normal word space, not a monospace cell.
+func TestCodePlaceholderHasANormalSpace(t *testing.T) {
+	test.NewTempApp(t)
+	e := newCodeEntry(6, nil)
+	size := theme.TextHeadingSize() // the field draws at heading size (bigText)
+	gap := fyne.MeasureText("숫자 6자리", size, e.TextStyle).Width - fyne.MeasureText("숫자6자리", size, e.TextStyle).Width
+	if gap > 0.35*size {
+		t.Errorf("the placeholder's space is %.1f px at %.0f px text (%.2f em), want at most 0.35 em", gap, size, gap/size)
+	}
+}
