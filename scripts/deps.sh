@@ -5,7 +5,7 @@ set -euo pipefail
 
 want=(gcc pkg-config libgl1-mesa-dev xorg-dev fonts-noto-cjk)
 if [ "${1:-run}" = test ]; then
-	want+=(xvfb xauth xdotool gnome-keyring dbus-x11 libsecret-tools x11-apps x11-utils imagemagick)
+	want+=(xvfb xauth xdotool gnome-keyring dbus-x11 libsecret-tools x11-apps x11-utils imagemagick nodejs)
 fi
 if [ "${1:-run}" = package ]; then
 	want+=(gcc-mingw-w64-x86-64 xz-utils file make)

@@ -109,7 +109,31 @@ func formatDateTime(t time.Time) string {
 	if t.IsZero() {
 		return "—"
 	}
-	return t.Local().Format(tr("format.datetime"))
+	return formatTime(t.Local(), "format.datetime")
+}
+
+// formatRetryAt shows when a lock or block lifts: the time alone when it is
+// today, else the day and the time ("오후 3:04", "12월 2일 오후 3:04").
+func formatRetryAt(t, now time.Time) string {
+	t, now = t.Local(), now.Local()
+	if y, m, d := t.Date(); y == now.Year() && m == now.Month() && d == now.Day() {
+		return formatTime(t, "format.time")
+	}
+	return formatTime(t, "format.day_time")
+}
+
+// formatTime formats t with the Go layout under key, naming the half of the
+// day in the current language: Go's layouts know only "AM" and "PM".
+func formatTime(t time.Time, key string) string {
+	s := t.Format(tr(key))
+	if !strings.Contains(tr(key), "PM") {
+		return s
+	}
+	half := tr("format.am")
+	if t.Hour() >= 12 {
+		half = tr("format.pm")
+	}
+	return strings.Replace(strings.Replace(s, "AM", half, 1), "PM", half, 1)
 }
 
 // formatCountdown shows a duration as m:ss, never negative.

@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"maps"
+
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/layout"
@@ -56,8 +58,13 @@ func (v *problemView) update(p *app.Problem, busy bool) {
 		v.copy.SetText(tr("problem.copy"))
 	}
 	v.shown = p
-	v.message.SetText(tr(p.Key, p.Params))
-	v.action.SetText(tr(p.Action, p.Params))
+	params := p.Params
+	if !p.RetryAt.IsZero() { // the core's time is language-neutral; say it as this language does
+		params = maps.Clone(p.Params)
+		params[app.ParamRetryAt] = formatRetryAt(p.RetryAt, v.u.now())
+	}
+	v.message.SetText(tr(p.Key, params))
+	v.action.SetText(tr(p.Action, params))
 	v.action.Hidden = p.Action == ""
 	v.retry.Hidden = !p.Retryable
 	if busy {
