@@ -153,6 +153,14 @@ func (d *desktop) screen(t *testing.T, name string, timeout time.Duration) {
 	})
 }
 
+// waitLog waits until the app's output holds text.
+func (d *desktop) waitLog(t *testing.T, text string, timeout time.Duration) {
+	t.Helper()
+	waitFor(t, text+"; app output so far:\n"+d.log.String(), timeout, func() bool {
+		return strings.Contains(d.log.String(), text)
+	})
+}
+
 // keys types text and presses keys into the window, as a person at the keyboard.
 func (d *desktop) keys(t *testing.T, args ...string) {
 	t.Helper()
@@ -189,6 +197,13 @@ func signInByCode(ctx context.Context, t *testing.T, d *desktop, phone *pairing.
 	return code
 }
 
+// testEnv is this environment with home as the person's home: its own
+// settings, caches and runtime folder (where the single-instance socket is).
+func testEnv(home string) []string {
+	return append(os.Environ(), "HOME="+home, "XDG_CONFIG_HOME="+filepath.Join(home, ".config"),
+		"XDG_CACHE_HOME="+filepath.Join(home, ".cache"), "XDG_RUNTIME_DIR="+filepath.Join(home, "run"), "LANG=C.UTF-8")
+}
+
 func keychainLookup(server, email string) (string, error) {
 	out, err := exec.Command("secret-tool", "lookup", "service", "linkdesk", "username", server+" "+email).Output()
 	return string(out), err
@@ -201,8 +216,7 @@ func TestSignInWithCodeRestoreAndRevokeFromPhone(t *testing.T) {
 	}
 	server := startMockServer(t, bin)
 	home := t.TempDir()
-	env := append(os.Environ(), "HOME="+home, "XDG_CONFIG_HOME="+filepath.Join(home, ".config"),
-		"XDG_CACHE_HOME="+filepath.Join(home, ".cache"), "LANG=C.UTF-8")
+	env := testEnv(home)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	phone, err := pairing.NewPhoneClient(server, pairing.Options{})
@@ -298,8 +312,7 @@ func TestDemoModeKeepsTheSessionAcrossRestarts(t *testing.T) {
 		t.Fatal("needs DISPLAY and a D-Bus session with a Secret Service: run through `make e2e`")
 	}
 	home := t.TempDir()
-	env := append(os.Environ(), "HOME="+home, "XDG_CONFIG_HOME="+filepath.Join(home, ".config"),
-		"XDG_CACHE_HOME="+filepath.Join(home, ".cache"), "LANG=C.UTF-8")
+	env := testEnv(home)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 

@@ -7,12 +7,14 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"unicode"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/theme"
 	"github.com/go-text/typesetting/font"
 	ot "github.com/go-text/typesetting/font/opentype"
 	"github.com/go-text/typesetting/fontscan"
+	"github.com/go-text/typesetting/harfbuzz"
 )
 
 // koreanFamilies are the system Hangul faces, best first: Noto Sans CJK KR
@@ -129,18 +131,27 @@ type glyphOf struct {
 	g font.GID
 }
 
-// missingFrom lists the characters of cmap that base has no glyph for, in order.
+// missingFrom lists the characters of cmap that base has no glyph for, in
+// order, and the spaces and invisible characters: the shaper draws those
+// with the face of the text around them ("인증 번호"), so every face needs them.
 func missingFrom(cmap, base font.Cmap) []glyphOf {
 	var out []glyphOf
 	it := cmap.Iter()
 	for it.Next() {
 		r, g := it.Char()
-		if _, ok := base.Lookup(r); !ok {
+		if _, ok := base.Lookup(r); !ok || keptWithText(r) {
 			out = append(out, glyphOf{r, g})
 		}
 	}
 	slices.SortFunc(out, func(a, b glyphOf) int { return int(a.r) - int(b.r) })
 	return out
+}
+
+// keptWithText mirrors go-text's shaping.ignoreFaceChange: characters that
+// never start a run of another face.
+func keptWithText(r rune) bool {
+	return unicode.In(r, unicode.Cc, unicode.Cs, unicode.Zl, unicode.Zp) ||
+		(unicode.Is(unicode.Zs, r) && r != '\u1680') || harfbuzz.IsDefaultIgnorable(r)
 }
 
 // cmapFormat12 encodes a character map as a 'cmap' table with one Windows

@@ -62,9 +62,19 @@ func TestBoldHangulIsBold(t *testing.T) {
 	if bold < 1.2*regular {
 		t.Errorf("bold Hangul has %.2f× the ink of regular Hangul, want at least 1.2×", bold/regular)
 	}
-	// And Latin text is still drawn by the theme's own face, as in English.
-	if got := fyne.MeasureText("Linkdesk QR", 20, fyne.TextStyle{Bold: true}); got != latin {
-		t.Errorf("bold Latin measures %v with the Korean faces, %v without: it changed face", got, latin)
+	// And a space between Korean words is an ordinary word space (the
+	// shaper draws it with the Korean face), not a missing glyph.
+	size := theme.TextSize()
+	for _, style := range []fyne.TextStyle{{}, {Bold: true}} {
+		gap := fyne.MeasureText("인증 번호", size, style).Width - fyne.MeasureText("인증번호", size, style).Width
+		if gap <= 0 || gap > 0.35*size {
+			t.Errorf("bold %v: a space between Korean words is %.1f px at %.0f px text, want a word space (at most 0.35 em)", style.Bold, gap, size)
+		}
+	}
+	// And Latin letters are still drawn by the theme's own face, as in English
+	// (the line height follows the Korean face, whose space starts each line).
+	if got := fyne.MeasureText("Linkdesk QR", 20, fyne.TextStyle{Bold: true}); got.Width != latin.Width {
+		t.Errorf("bold Latin is %.1f px wide with the Korean faces, %.1f px without: it changed face", got.Width, latin.Width)
 	}
 }
 

@@ -64,6 +64,5 @@ func tabKeysHint() fyne.CanvasObject {
 	l := widget.NewLabel(tr("verify.tab_keys"))
 	l.Wrapping = fyne.TextWrapWord
 	l.SizeName = theme.SizeNameCaptionText
-	l.Importance = widget.LowImportance
 	return l
 }
