@@ -117,7 +117,7 @@ func run(ctx context.Context, o options) error {
 		if err != nil {
 			return err
 		}
-		res, err = startupAgainstServer(ctx, o)
+		withTray, err := startupAgainstServer(ctx, o)
 		registered := len(host.items)
 		host.close()
 		if err != nil {
@@ -126,7 +126,7 @@ func run(ctx context.Context, o options) error {
 		if registered == 0 {
 			return errors.New("start-up with a tray host: the app registered no tray icon")
 		}
-		r.startupTray = &res
+		r.startupTray = &withTray
 	}
 	if !o.skips("signin") {
 		res, err := measureSignins(ctx, o)

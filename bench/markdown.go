@@ -36,7 +36,7 @@ func (r report) method() string {
 			"The app (built with `go build .`, as `make build` does, into a temporary folder) and `bench/barewindow` (one label in a window also titled "+
 			"`Linkdesk`, same size, built in the same run with the same flags) are started %d times each, alternately "+
 			"(which one goes first swaps every round), after one unmeasured warm-up start of each. Every start gets an "+
-			"empty temporary `HOME`, `XDG_CONFIG_HOME` and `XDG_CACHE_HOME`, so it is a first start; all run under Xvfb "+
+			"empty temporary `HOME`, `XDG_CONFIG_HOME`, `XDG_CACHE_HOME` and `XDG_RUNTIME_DIR`, so it is a first start; all run under Xvfb "+
 			"inside `scripts/with-keyring.sh` (a real Secret Service). The app is started with `--server <URL>` of an "+
 			"idle mock server, so it shows its sign-in form rather than demo mode.\n\n"+
 			"The time is from `exec` to the X server mapping the window (what `xdotool search --onlyvisible` tests), "+
