@@ -172,15 +172,34 @@ func (d *desktop) keys(t *testing.T, args ...string) {
 	}
 }
 
-// signInByCode types e-mail, Tab, password, Enter, reads the code the phone
-// shows and types it (the field submits itself on the sixth digit). It
-// returns the code.
-func signInByCode(ctx context.Context, t *testing.T, d *desktop, phone *pairing.PhoneClient) string {
+// typePassword types the demo e-mail, Tab, the password and Enter.
+func typePassword(t *testing.T, d *desktop) {
 	t.Helper()
 	d.keys(t, "type", "--delay", "40", mockserver.DemoEmail)
 	d.keys(t, "key", "Tab")
 	d.keys(t, "type", "--delay", "40", mockserver.DemoPassword)
 	d.keys(t, "key", "Return")
+}
+
+// phoneSignedIn is the phone of the demo account, signed in to server.
+func phoneSignedIn(ctx context.Context, t *testing.T, server string) *pairing.PhoneClient {
+	t.Helper()
+	phone, err := pairing.NewPhoneClient(server, pairing.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := phone.SignIn(ctx, mockserver.DemoEmail, mockserver.DemoPassword); err != nil {
+		t.Fatal(err)
+	}
+	return phone
+}
+
+// signInByCode types e-mail, Tab, password, Enter, reads the code the phone
+// shows and types it (the field submits itself on the sixth digit). It
+// returns the code.
+func signInByCode(ctx context.Context, t *testing.T, d *desktop, phone *pairing.PhoneClient) string {
+	t.Helper()
+	typePassword(t, d)
 
 	// The phone shows a pending request with a code, and the desktop asks for it.
 	d.screen(t, "verify", 30*time.Second)
@@ -219,13 +238,8 @@ func TestSignInWithCodeRestoreAndRevokeFromPhone(t *testing.T) {
 	env := testEnv(home)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	phone, err := pairing.NewPhoneClient(server, pairing.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := phone.SignIn(ctx, mockserver.DemoEmail, mockserver.DemoPassword); err != nil {
-		t.Fatal(err)
-	}
+	phone := phoneSignedIn(ctx, t, server)
+	var err error
 
 	// Given a first start: the sign-in screen with focus in the e-mail field.
 	d := startDesktop(t, bin, server, env)
@@ -330,13 +344,7 @@ func TestDemoModeKeepsTheSessionAcrossRestarts(t *testing.T) {
 	if !strings.Contains(d.log.String(), "Phone simulator: "+server+"/phone") {
 		t.Errorf("demo mode did not print the phone simulator URL:\n%s", d.log.String())
 	}
-	phone, err := pairing.NewPhoneClient(server, pairing.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := phone.SignIn(ctx, mockserver.DemoEmail, mockserver.DemoPassword); err != nil {
-		t.Fatal(err)
-	}
+	phone := phoneSignedIn(ctx, t, server)
 	d.screen(t, "signin", 30*time.Second)
 
 	// When the person signs in with the code and closes the app.

@@ -16,7 +16,6 @@ import (
 	"github.com/makiuchi-d/gozxing/qrcode"
 
 	"github.com/linkdesk/linkdesk/pairing"
-	"github.com/linkdesk/linkdesk/pairing/mockserver"
 )
 
 // visibleWindows counts the windows titled Linkdesk on the display.
@@ -58,21 +57,12 @@ func TestOneInstanceAndTheKeyboardToTheQR(t *testing.T) {
 	env := testEnv(home)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	phone, err := pairing.NewPhoneClient(server, pairing.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := phone.SignIn(ctx, mockserver.DemoEmail, mockserver.DemoPassword); err != nil {
-		t.Fatal(err)
-	}
+	phone := phoneSignedIn(ctx, t, server)
 
 	// Given the app waiting on the verify screen with one pending login
 	d := startDesktop(t, bin, server, env)
 	d.screen(t, "signin", 30*time.Second)
-	d.keys(t, "type", "--delay", "40", mockserver.DemoEmail)
-	d.keys(t, "key", "Tab")
-	d.keys(t, "type", "--delay", "40", mockserver.DemoPassword)
-	d.keys(t, "key", "Return")
+	typePassword(t, d)
 	d.screen(t, "verify", 30*time.Second)
 	var pending pairing.PendingRequest
 	waitFor(t, "a pending request on the phone", 10*time.Second, func() bool {

@@ -28,6 +28,9 @@ import (
 // handoffTimeout bounds a second start's wait for the running one.
 const handoffTimeout = 5 * time.Second
 
+// errLocked: another start holds the lock.
+var errLocked = errors.New("held by another start")
+
 // errImpostor: something answers on the socket without the user's key.
 var errImpostor = errors.New("the program answering on Linkdesk's socket is not this user's Linkdesk")
 

@@ -12,8 +12,6 @@ import (
 	"syscall"
 )
 
-var errLocked = errors.New("held by another start")
-
 // DefaultDir is $XDG_RUNTIME_DIR/linkdesk (per user and per login, on
 // tmpfs), else linkdesk in the user's config folder.
 func DefaultDir() (string, error) {

@@ -15,8 +15,6 @@ import (
 	"golang.org/x/sys/windows"
 )
 
-var errLocked = errors.New("held by another start")
-
 // DefaultDir is linkdesk in the user's roaming config folder (%AppData%).
 func DefaultDir() (string, error) {
 	cfg, err := os.UserConfigDir()
