@@ -42,9 +42,9 @@ func lum(img image.Image, x, y int) float64 {
 
 func TestBoldHangulIsBold(t *testing.T) {
 	a := test.NewTempApp(t)
-	faces, err := findHangulFaces()
-	if err != nil || faces.bold == nil || faces.regular == nil {
-		t.Fatalf("no system Korean faces in both weights (install fonts-noto-cjk: scripts/deps.sh does): %v", err)
+	face, err := findBoldHangul()
+	if err != nil {
+		t.Fatalf("no system bold Korean face (install fonts-noto-cjk: scripts/deps.sh does): %v", err)
 	}
 	const hangul = "휴대폰으로인증" // 7 syllables, no Latin: the ink is Hangul's alone
 	perGlyph := func(style fyne.TextStyle) float64 { return inkOf(t, hangul, style) / 7 }
@@ -54,7 +54,7 @@ func TestBoldHangulIsBold(t *testing.T) {
 	latin := fyne.MeasureText("Linkdesk QR", 20, fyne.TextStyle{Bold: true})
 
 	// Given the Korean theme, when a bold and a regular Korean label are drawn
-	a.Settings().SetTheme(koreanTheme{Theme: theme.DefaultTheme(), faces: faces})
+	a.Settings().SetTheme(koreanTheme{Theme: theme.DefaultTheme(), bold: face})
 	regular, bold := perGlyph(fyne.TextStyle{}), perGlyph(fyne.TextStyle{Bold: true})
 
 	// Then the bold one carries measurably more ink per glyph.

@@ -6,22 +6,18 @@ import (
 	"fyne.io/fyne/v2/theme"
 )
 
-// koreanTheme is fyne's theme with the system's Hangul faces in front of its
-// own: fyne tries a style's faces in order, so Hangul comes from the Korean
-// face of that weight and everything else from the theme's Noto Sans.
+// koreanTheme is fyne's theme with the system's bold Hangul face in front of
+// its own bold face: fyne tries a style's faces in order, so bold Hangul comes
+// from the Korean face, everything else from the theme's Noto Sans Bold, and
+// regular Hangul from fyne's fallback, as before.
 type koreanTheme struct {
 	fyne.Theme
-	faces hangulFaces
+	bold fyne.Resource // the cut Korean face (hangulfont.go)
 }
 
 func (t koreanTheme) Font(s fyne.TextStyle) fyne.Resource {
-	switch {
-	case s.Monospace || s.Symbol:
-		return t.Theme.Font(s)
-	case s.Bold && t.faces.bold != nil:
-		return t.faces.bold
-	case !s.Bold && t.faces.regular != nil:
-		return t.faces.regular
+	if s.Bold && !s.Monospace && !s.Symbol {
+		return t.bold
 	}
 	return t.Theme.Font(s)
 }
@@ -34,10 +30,10 @@ func speaksKorean(choice string) bool {
 	return choice == langKorean
 }
 
-// applyFonts puts the Korean faces in the theme while the window speaks
-// Korean, and fyne's own theme otherwise. Finding and cutting the faces
-// reads about 35 MB of font files, so it runs once, in the background; the
-// window shows meanwhile with fyne's fallback (regular-weight Hangul).
+// applyFonts puts the bold Korean face in the theme while the window speaks
+// Korean, and fyne's own theme otherwise. Finding and cutting the face reads
+// a 17 MB font, so it runs once, in the background; the window shows
+// meanwhile with fyne's fallback (regular-weight bold Hangul).
 func (u *UI) applyFonts() {
 	settings := u.app.Settings()
 	if !speaksKorean(u.language) {
@@ -46,8 +42,8 @@ func (u *UI) applyFonts() {
 		}
 		return
 	}
-	if u.hangul != nil {
-		settings.SetTheme(koreanTheme{Theme: theme.DefaultTheme(), faces: *u.hangul})
+	if u.boldHangul != nil {
+		settings.SetTheme(koreanTheme{Theme: theme.DefaultTheme(), bold: u.boldHangul})
 		return
 	}
 	if u.hangulLoading {
@@ -55,12 +51,13 @@ func (u *UI) applyFonts() {
 	}
 	u.hangulLoading = true
 	go func() {
-		faces, err := findHangulFaces()
+		bold, err := findBoldHangul()
 		if err != nil {
-			u.opts.Log.Warn("Korean faces", "error", err.Error()) // what is missing draws as before
+			u.opts.Log.Warn("no bold Korean face: bold Hangul is drawn regular", "error", err.Error())
+			return // hangulLoading stays set: there is nothing to find on the next switch either
 		}
 		u.do(func() {
-			u.hangul = &faces
+			u.boldHangul = bold
 			u.applyFonts()
 		})
 	}()

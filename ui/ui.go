@@ -67,7 +67,7 @@ type UI struct {
 	langSel  *widget.Select // the footer's language selector
 	tray     *trayMenu
 
-	hangul        *hangulFaces // the system's Korean faces, once found (koreantheme.go)
+	boldHangul    fyne.Resource // the system's bold Korean face, once found (koreantheme.go)
 	hangulLoading bool
 }
 
