@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"bytes"
 	"image"
 	"testing"
 
@@ -9,6 +10,7 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+	"github.com/go-text/typesetting/font"
 )
 
 // inkOf renders a label of text in style and returns its ink: how far its
@@ -87,5 +89,27 @@ func TestCodePlaceholderHasANormalSpace(t *testing.T) {
 	gap := fyne.MeasureText("숫자 6자리", size, e.TextStyle).Width - fyne.MeasureText("숫자6자리", size, e.TextStyle).Width
 	if gap > 0.35*size {
 		t.Errorf("the placeholder's space is %.1f px at %.0f px text (%.2f em), want at most 0.35 em", gap, size, gap/size)
+	}
+}
+
+// The cut face is a font file of its own that maps Hangul and the spaces,
+// and leaves Latin to the theme's face.
+func TestTheCutFaceMapsOnlyWhatTheThemeLacks(t *testing.T) {
+	test.NewTempApp(t)
+	face, err := findBoldHangul()
+	if err != nil {
+		t.Fatalf("no system bold Korean face (install fonts-noto-cjk): %v", err)
+	}
+	parsed, err := font.ParseTTF(bytes.NewReader(face.Content()))
+	if err != nil {
+		t.Fatalf("the cut face does not parse: %v", err)
+	}
+	for _, c := range []struct {
+		r    rune
+		want bool
+	}{{'가', true}, {'힣', true}, {'·', false}, {' ', true}, {'A', false}, {'6', false}, {'‘', false}} {
+		if _, ok := parsed.Cmap.Lookup(c.r); ok != c.want {
+			t.Errorf("%q mapped: %v, want %v", c.r, ok, c.want)
+		}
 	}
 }
