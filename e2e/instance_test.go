@@ -5,7 +5,9 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"image/png"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -108,10 +110,15 @@ func TestOneInstanceAndTheKeyboardToTheQR(t *testing.T) {
 	// When the person presses Ctrl+Tab, then the QR code of this login is on screen.
 	d.keys(t, "key", "ctrl+Tab")
 	var payload string
-	waitFor(t, "a QR code on the screen", 10*time.Second, func() bool {
-		payload, err = screenQR(t)
-		return err == nil
-	})
+	deadline := time.Now().Add(10 * time.Second)
+	for payload, err = screenQR(t); err != nil; payload, err = screenQR(t) {
+		if time.Now().After(deadline) {
+			shot := filepath.Join(os.TempDir(), fmt.Sprintf("linkdesk-e2e-no-qr-%d.png", os.Getpid()))
+			_ = exec.Command("import", "-window", "root", shot).Run() // for the person reading the failure
+			t.Fatalf("no QR code on the screen 10 s after Ctrl+Tab (%v); screenshot %s; app output:\n%s", err, shot, d.log.String())
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
 	qr, err := pairing.ParseQR(payload)
 	if err != nil || qr.LoginID != pending.LoginID {
 		t.Fatalf("the QR code on screen is not this login's (%v)", err)

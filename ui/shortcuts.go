@@ -52,9 +52,9 @@ func isWindowShortcut(s fyne.Shortcut) bool {
 	return false
 }
 
-// passToWindow runs a window shortcut typed while obj has the focus.
-func passToWindow(obj fyne.CanvasObject, s fyne.Shortcut) {
-	if c, ok := fyne.CurrentApp().Driver().CanvasForObject(obj).(fyne.Shortcutable); ok {
+// windowShortcut runs a window shortcut typed while a field has the focus.
+func (u *UI) windowShortcut(s fyne.Shortcut) {
+	if c, ok := u.win.Canvas().(fyne.Shortcutable); ok {
 		c.TypedShortcut(s)
 	}
 }
