@@ -250,6 +250,28 @@ func writeKey(dir string, key []byte) error {
 	return os.Rename(tmp.Name(), filepath.Join(dir, "instance.key"))
 }
 
+// tryLock opens the lock file and takes its lock, or returns errLocked.
+func tryLock(path string) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	if err := lockExclusive(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return f, nil
+}
+
+// configDir is linkdesk in the user's config folder.
+func configDir() (string, error) {
+	cfg, err := os.UserConfigDir()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(cfg, "linkdesk"), nil
+}
+
 // privateDir makes dir (mode 0700) and checks nobody else can use it.
 func privateDir(dir string) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
