@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/x509"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -18,13 +17,6 @@ import (
 
 // cliTimeout bounds status and logout: a keychain prompt plus two calls.
 const cliTimeout = 30 * time.Second
-
-// serverFlags adds the flags every command shares.
-func serverFlags(fs *flag.FlagSet) (server, caFile *string) {
-	server = fs.String("server", "", "server `URL` (default: the server this build was made for; none: demo mode)")
-	caFile = fs.String("ca", "", "also trust the CA certificates in `FILE` (PEM) for the server")
-	return server, caFile
-}
 
 // newClient makes the protocol client, trusting caFile's certificates too.
 // Plain http:// is refused unless the server is on this computer.
@@ -58,22 +50,17 @@ type cliEnv struct {
 	device   app.DeviceIdentity
 }
 
-// openCLI parses the shared flags and opens settings, keychain and client.
-func openCLI(name string, args []string, stderr io.Writer) (*cliEnv, int) {
-	fs := flag.NewFlagSet("linkdesk "+name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	server, caFile := serverFlags(fs)
-	if err := fs.Parse(args); err != nil {
-		return nil, 2
+// openCLI opens settings, keychain and client for status and logout.
+func openCLI(name string, cl *commandLine, stderr io.Writer) (*cliEnv, int) {
+	server := cl.server
+	if server == "" {
+		server = fyneapp.NewWithID(appID).Metadata().Custom["Server"]
 	}
-	if *server == "" {
-		*server = fyneapp.NewWithID(appID).Metadata().Custom["Server"]
-	}
-	if *server == "" {
+	if server == "" {
 		fmt.Fprintf(stderr, "linkdesk %s: no server configured: pass --server URL (without one the app runs a demo server that keeps no sign-in)\n", name)
 		return nil, 2
 	}
-	client, err := newClient(*server, *caFile)
+	client, err := newClient(server, cl.caFile)
 	if err != nil {
 		fmt.Fprintf(stderr, "linkdesk %s: %v\n", name, err)
 		return nil, 2
@@ -114,9 +101,9 @@ func (e *cliEnv) load(ctx context.Context, stdout io.Writer) (app.StoredSession,
 // withStoredSession opens the CLI as command name, loads the stored session
 // and runs fn with its credentials, all within cliTimeout. Without a stored
 // session it prints why and exits 1.
-func withStoredSession(name string, args []string, stdout, stderr io.Writer,
+func withStoredSession(name string, cl *commandLine, stdout, stderr io.Writer,
 	fn func(ctx context.Context, env *cliEnv, creds pairing.Credentials) int) int {
-	env, code := openCLI(name, args, stderr)
+	env, code := openCLI(name, cl, stderr)
 	if env == nil {
 		return code
 	}
@@ -131,8 +118,8 @@ func withStoredSession(name string, args []string, stdout, stderr io.Writer,
 
 // runStatus is `linkdesk status`: account, server, where the token is kept
 // and whether the server still accepts it. Exit 0 only when it does.
-func runStatus(args []string, stdout, stderr io.Writer) int {
-	return withStoredSession("status", args, stdout, stderr, func(ctx context.Context, env *cliEnv, creds pairing.Credentials) int {
+func runStatus(cl *commandLine, stdout, stderr io.Writer) int {
+	return withStoredSession("status", cl, stdout, stderr, func(ctx context.Context, env *cliEnv, creds pairing.Credentials) int {
 		fmt.Fprintf(stdout, "%s\n", env.client.BaseURL())
 		ses, err := env.client.Session(ctx, creds)
 		var pe *pairing.Error
@@ -159,8 +146,8 @@ func runStatus(args []string, stdout, stderr io.Writer) int {
 // runLogout is `linkdesk logout`: the server ends the session and the
 // keychain forgets the token, which happens even when the server cannot be
 // reached.
-func runLogout(args []string, stdout, stderr io.Writer) int {
-	return withStoredSession("logout", args, stdout, stderr, func(ctx context.Context, env *cliEnv, creds pairing.Credentials) int {
+func runLogout(cl *commandLine, stdout, stderr io.Writer) int {
+	return withStoredSession("logout", cl, stdout, stderr, func(ctx context.Context, env *cliEnv, creds pairing.Credentials) int {
 		origin := env.client.BaseURL()
 		err := env.client.SignOut(ctx, creds)
 		var pe *pairing.Error

@@ -2,13 +2,12 @@
 // account and links this computer to the person's phone. With no server
 // configured it runs in demo mode against a mock server on this computer.
 //
-//	linkdesk [--server URL] [--lang en|ko] [--ca FILE]
-//	linkdesk status | logout [--server URL] [--ca FILE]
-//	linkdesk version
+//	linkdesk [command] [--server URL] [--ca FILE] [--lang en|ko]
+//
+// See usageText (cli.go) for the commands; flags go before or after them.
 package main
 
 import (
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -18,6 +17,8 @@ import (
 	fyneapp "fyne.io/fyne/v2/app"
 
 	"github.com/linkdesk/linkdesk/app"
+	_ "github.com/linkdesk/linkdesk/internal/quietlocale" // before fyne's lang reads the locale
+	"github.com/linkdesk/linkdesk/internal/singleinstance"
 	"github.com/linkdesk/linkdesk/ui"
 )
 
@@ -36,33 +37,37 @@ func main() {
 
 // run is the whole program; it returns the exit code.
 func run(args []string, stdout, stderr io.Writer) int {
-	if len(args) > 0 {
-		switch args[0] {
-		case "version":
-			fmt.Fprintf(stdout, "linkdesk %s (commit %s)\n", version, commit)
-			return 0
-		case "status":
-			return runStatus(args[1:], stdout, stderr)
-		case "logout":
-			return runLogout(args[1:], stdout, stderr)
-		}
+	cl, code := parseCommandLine(args, stdout, stderr)
+	if cl == nil {
+		return code
 	}
-	fs := flag.NewFlagSet("linkdesk", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	server, caFile := serverFlags(fs)
-	language := fs.String("lang", "", "language: en or ko (default: the one chosen in the app, else the system's)")
-	if err := fs.Parse(args); err != nil {
-		return 2
+	switch cl.command {
+	case "version":
+		fmt.Fprintf(stdout, "linkdesk %s (commit %s)\n", version, commit)
+		return 0
+	case "help":
+		fmt.Fprint(stdout, usageText())
+		return 0
+	case "status":
+		return runStatus(cl, stdout, stderr)
+	case "logout":
+		return runLogout(cl, stdout, stderr)
 	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "linkdesk: unknown command %q (commands: status, logout, version)\n", fs.Arg(0))
-		return 2
+	if msg := displayProblem(); msg != "" {
+		fmt.Fprintf(stderr, "linkdesk: %s\n", msg)
+		return 1
 	}
-	if *language != "" && *language != "en" && *language != "ko" {
-		fmt.Fprintf(stderr, "linkdesk: --lang must be en or ko, not %q\n", *language)
-		return 2
+	inst, err := singleinstance.Acquire(singleinstance.Options{Args: args})
+	if err != nil {
+		fmt.Fprintf(stderr, "linkdesk: %v\n", err)
+		return 1
 	}
-	if err := runWindow(*server, *caFile, *language, stdout, stderr); err != nil {
+	if inst.Handed() {
+		fmt.Fprintln(stdout, "Linkdesk is already running: its window was brought to the front.")
+		return 0
+	}
+	defer inst.Close()
+	if err := runWindow(cl, inst, stdout, stderr); err != nil {
 		fmt.Fprintf(stderr, "linkdesk: %v\n", err)
 		return 1
 	}
@@ -70,8 +75,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 }
 
 // runWindow wires the real dependencies and shows the window until Quit.
-func runWindow(server, caFile, language string, stdout, stderr io.Writer) error {
+func runWindow(cl *commandLine, inst *singleinstance.Instance, stdout, stderr io.Writer) error {
 	a := fyneapp.NewWithID(appID)
+	server, caFile := cl.server, cl.caFile
 	if server == "" {
 		server = a.Metadata().Custom["Server"]
 	}
@@ -110,15 +116,21 @@ func runWindow(server, caFile, language string, stdout, stderr io.Writer) error 
 	})
 	defer core.Close()
 
+	log := slog.New(slog.NewTextHandler(stderr, nil))
 	w := a.NewWindow("Linkdesk")
 	u := ui.Create(a, w, core, ui.Options{
 		Settings: settings,
-		Language: language,
+		Language: cl.language,
 		Demo:     demo,
 		Version:  version,
-		Log:      slog.New(slog.NewTextHandler(stderr, nil)),
+		Log:      log,
+		Tray:     ui.TrayHostPresent(),
 	})
 	defer u.Close()
+	inst.OnSecondStart(func(args []string) {
+		log.Info("second start", "action", "raise")
+		fyne.Do(u.Raise)
+	})
 	w.Resize(fyne.NewSize(560, 720))
 	w.CenterOnScreen()
 	w.ShowAndRun()

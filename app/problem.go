@@ -244,8 +244,8 @@ func (p *Problem) Text(t Texts) (message, action string) {
 }
 
 // FormatTime writes t for a person in loc in the layouts of texts: the key
-// "format.time" when t is on the same day as now there, "format.datetime"
-// otherwise. loc nil is time.Local.
+// "format.time" when t is on the same day as now there, "format.day_time"
+// in the same year, "format.datetime" otherwise. loc nil is time.Local.
 func FormatTime(t, now time.Time, loc *time.Location, texts Texts) string {
 	if loc == nil {
 		loc = time.Local
@@ -253,8 +253,11 @@ func FormatTime(t, now time.Time, loc *time.Location, texts Texts) string {
 	t, now = t.In(loc), now.In(loc)
 	y1, m1, d1 := t.Date()
 	y2, m2, d2 := now.Date()
-	if y1 == y2 && m1 == m2 && d1 == d2 {
+	switch {
+	case y1 == y2 && m1 == m2 && d1 == d2:
 		return formatWith(t, texts, "format.time", "15:04")
+	case y1 == y2:
+		return formatWith(t, texts, "format.day_time", "01-02 15:04")
 	}
 	return formatWith(t, texts, "format.datetime", "2006-01-02 15:04")
 }

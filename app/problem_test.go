@@ -139,7 +139,7 @@ func TestProblemFromServerErrors(t *testing.T) {
 			"account_locked", "error.account_locked", "action.wait_or_reset", "19:05", false},
 		{"blocked for 24 h: tomorrow's date is shown",
 			&pairing.Error{Code: pairing.CodeTooManyRequests, RetryAt: now.Add(24 * time.Hour), Status: 429},
-			"too_many_requests", "error.too_many_requests", "action.wait_blocked", "24 Nov 2026, 19:00", false},
+			"too_many_requests", "error.too_many_requests", "action.wait_blocked", "24 Nov, 19:00", false},
 		{"last wrong code ends the sign-in",
 			&pairing.Error{Code: pairing.CodeInvalidCode, AttemptsLeft: &zero, Status: 400},
 			"invalid_code", "error.invalid_code_last", "action.sign_in_again", "stopped", false},
@@ -223,8 +223,9 @@ func TestTimesAreShownInThePersonsLanguage(t *testing.T) {
 		{now.Add(5 * time.Minute), en, "19:05"},
 		{now.Add(5 * time.Minute), ko, "오후 7:05"},
 		{now.Add(-9 * time.Hour), ko, "오전 10:00"},
-		{now.Add(24 * time.Hour), en, "24 Nov 2026, 19:00"},
-		{now.Add(24 * time.Hour), ko, "2026년 11월 24일 오후 7:00"},
+		{now.Add(24 * time.Hour), en, "24 Nov, 19:00"},
+		{now.Add(24 * time.Hour), ko, "11월 24일 오후 7:00"},
+		{now.AddDate(1, 0, 0), ko, "2027년 11월 23일 오후 7:00"},
 	} {
 		if got := FormatTime(tc.at, now, seoul, tc.texts); got != tc.want {
 			t.Errorf("FormatTime(%v) = %q, want %q", tc.at, got, tc.want)

@@ -81,7 +81,7 @@ func TestBlockedFor24HoursAfterTooManySignIns(t *testing.T) {
 	if d := p.RetryAt.Sub(r.Clock.Now()); d < 23*time.Hour || d > 25*time.Hour {
 		t.Errorf("blocked for %v, want about 24 h", d)
 	}
-	if want, msg := p.RetryAt.In(time.UTC).Format("2 Jan 2006, 15:04"), shown(p); !strings.Contains(msg, want) {
+	if want, msg := p.RetryAt.In(time.UTC).Format("2 Jan, 15:04"), shown(p); !strings.Contains(msg, want) {
 		t.Errorf("the block is shown as %q, want the date and time %s in it", msg, want)
 	}
 }

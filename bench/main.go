@@ -112,6 +112,21 @@ func run(ctx context.Context, o options) error {
 			return err
 		}
 		r.startup = &res
+		// the same series with a tray host on the bus: the app then adds its tray
+		host, err := startTrayHost()
+		if err != nil {
+			return err
+		}
+		withTray, err := startupAgainstServer(ctx, o)
+		registered := len(host.items)
+		host.close()
+		if err != nil {
+			return fmt.Errorf("start-up with a tray host: %w", err)
+		}
+		if registered == 0 {
+			return errors.New("start-up with a tray host: the app registered no tray icon")
+		}
+		r.startupTray = &withTray
 	}
 	if !o.skips("signin") {
 		res, err := measureSignins(ctx, o)

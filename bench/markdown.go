@@ -36,7 +36,7 @@ func (r report) method() string {
 			"The app (built with `go build .`, as `make build` does, into a temporary folder) and `bench/barewindow` (one label in a window also titled "+
 			"`Linkdesk`, same size, built in the same run with the same flags) are started %d times each, alternately "+
 			"(which one goes first swaps every round), after one unmeasured warm-up start of each. Every start gets an "+
-			"empty temporary `HOME`, `XDG_CONFIG_HOME` and `XDG_CACHE_HOME`, so it is a first start; all run under Xvfb "+
+			"empty temporary `HOME`, `XDG_CONFIG_HOME`, `XDG_CACHE_HOME` and `XDG_RUNTIME_DIR`, so it is a first start; all run under Xvfb "+
 			"inside `scripts/with-keyring.sh` (a real Secret Service). The app is started with `--server <URL>` of an "+
 			"idle mock server, so it shows its sign-in form rather than demo mode.\n\n"+
 			"The time is from `exec` to the X server mapping the window (what `xdotool search --onlyvisible` tests), "+
@@ -45,6 +45,15 @@ func (r report) method() string {
 			"VmRSS %s after the window appeared (shared libraries such as Mesa count in both).\n\n",
 			len(s.app), s.settle)
 		fmt.Fprintf(&b, "All starts, in milliseconds (app / bare): %s\n\n", startupList(s))
+		if t := r.startupTray; t != nil {
+			fmt.Fprintf(&b, "**With a tray host.** The app adds its tray icon only when a StatusNotifierWatcher "+
+				"(the panel that shows tray icons) owns its name on the session bus. The benchmark's private bus has none, "+
+				"so the series above is a desktop without a tray; then the benchmark itself registers a minimal watcher "+
+				"on that bus (`bench/trayhost.go`: it owns `org.kde.StatusNotifierWatcher` and accepts every icon that "+
+				"registers) and runs the same series again: the app then adds its tray and registers its icon, as on a "+
+				"desktop with a panel (the run fails if no icon registered). The bare window has no tray in either series. "+
+				"All starts with the tray host (app / bare): %s\n\n", startupList(t))
+		}
 	}
 	if r.size != nil {
 		b.WriteString("### Binary size\n\nBoth programs built in the same run with `go build -ldflags \"-s -w\"` " +

@@ -208,20 +208,21 @@ func stopProcess(cmd *exec.Cmd, exited chan error) {
 	}
 }
 
-// freshHomeEnv is this process's environment with an empty home and
-// configuration folder, so each start is a first start.
+// freshHomeEnv is this process's environment with an empty home,
+// configuration and runtime folder, so each start is a first start.
 func freshHomeEnv(home string) []string {
 	var env []string
 	for _, kv := range os.Environ() {
 		k, _, _ := strings.Cut(kv, "=")
 		switch k {
-		case "HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "LANG", "LC_ALL":
+		case "HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_RUNTIME_DIR", "LANG", "LC_ALL":
 			continue
 		}
 		env = append(env, kv)
 	}
 	return append(env, "HOME="+home, "XDG_CONFIG_HOME="+home+"/.config",
-		"XDG_CACHE_HOME="+home+"/.cache", "LANG=C.UTF-8")
+		"XDG_CACHE_HOME="+home+"/.cache", "XDG_RUNTIME_DIR="+home+"/run", // never a running Linkdesk's instance socket
+		"LANG=C.UTF-8")
 }
 
 func lastLines(s string, n int) string {

@@ -8,7 +8,7 @@ if [ "${1:-run}" = go ]; then
 	want=()
 fi
 if [ "${1:-run}" = test ]; then
-	want+=(xvfb xauth xdotool gnome-keyring dbus-x11 libsecret-tools x11-apps x11-utils imagemagick curl jq)
+	want+=(xvfb xauth xdotool gnome-keyring dbus-x11 libsecret-tools x11-apps x11-utils imagemagick curl jq nodejs)
 fi
 if [ "${1:-run}" = package ]; then
 	want+=(gcc-mingw-w64-x86-64 xz-utils file make)

@@ -14,8 +14,9 @@ import (
 // them, replaces its text when a whole code is pasted, and reports Esc.
 type codeEntry struct {
 	widget.Entry
-	length   int
-	onEscape func()
+	length     int
+	onEscape   func()
+	windowKeys func(fyne.Shortcut) // the window's own shortcuts (switching tabs)
 }
 
 func newCodeEntry(length int, onEscape func()) *codeEntry {
@@ -23,8 +24,9 @@ func newCodeEntry(length int, onEscape func()) *codeEntry {
 		length = app.DefaultCodeLength
 	}
 	e := &codeEntry{length: length, onEscape: onEscape}
+	// proportional text: Noto Sans digits are of equal width, and the
+	// placeholder's words keep normal spaces
 	e.ExtendBaseWidget(e)
-	e.TextStyle = fyne.TextStyle{Monospace: true}
 	return e
 }
 
@@ -44,6 +46,10 @@ func (e *codeEntry) TypedRune(r rune) {
 // TypedShortcut cleans pasted text the same way; a pasted whole code
 // replaces what was there, so pasting twice does not make a longer code.
 func (e *codeEntry) TypedShortcut(s fyne.Shortcut) {
+	if isWindowShortcut(s) && e.windowKeys != nil {
+		e.windowKeys(s) // fyne gives a shortcut to the focused widget only
+		return
+	}
 	paste, ok := s.(*fyne.ShortcutPaste)
 	if !ok || paste.Clipboard == nil {
 		e.Entry.TypedShortcut(s)

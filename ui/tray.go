@@ -9,7 +9,8 @@ import (
 )
 
 // trayMenu is the system tray icon's menu: Open, Sign out, Quit. It exists
-// only where the desktop has a tray (desktop.App); elsewhere it does nothing.
+// only where the desktop shows tray icons (Options.Tray, desktop.App);
+// elsewhere it does nothing.
 type trayMenu struct {
 	desk    desktop.App
 	menu    *fyne.Menu
@@ -30,7 +31,7 @@ func newTrayMenu(u *UI) *trayMenu {
 	t.quit.IsQuit = true
 	t.menu = fyne.NewMenu("Linkdesk", t.open, fyne.NewMenuItemSeparator(), t.signOut, t.quit)
 	t.signOut.Disabled = true
-	if d, ok := u.app.(desktop.App); ok {
+	if d, ok := u.app.(desktop.App); ok && u.opts.Tray {
 		t.desk = d
 		d.SetSystemTrayIcon(fyne.NewStaticResource("linkdesk-tray.png", assets.TrayIcon))
 		d.SetSystemTrayMenu(t.menu)
@@ -50,4 +51,10 @@ func (t *trayMenu) update(s app.State) {
 		t.menu.Refresh()
 		t.shown = true
 	}
+}
+
+// Raise shows the window and brings it to the front: a second start of
+// Linkdesk lands here.
+func (u *UI) Raise() {
+	u.showWindow()
 }

@@ -32,6 +32,8 @@ type Options struct {
 	// Log receives one line per screen shown and per problem (codes only,
 	// never a secret), for testers and the end-to-end test; nil: discarded.
 	Log *slog.Logger
+	// Tray adds the tray icon and menu (see TrayHostPresent).
+	Tray bool
 }
 
 // Demo describes the in-process mock server of demo mode.
@@ -64,6 +66,9 @@ type UI struct {
 	scroll   *container.Scroll
 	langSel  *widget.Select // the footer's language selector
 	tray     *trayMenu
+
+	boldHangul    fyne.Resource // the system's bold Korean face, once found (koreantheme.go)
+	hangulLoading bool
 }
 
 // screen is one of the window's screens. Its widgets live on its struct so
@@ -137,6 +142,7 @@ func newUI(a fyne.App, w fyne.Window, core *app.Core, opts Options, do func(func
 			fyne.LogError("loading the translations", err)
 		}
 	}
+	u.applyFonts()
 	return u
 }
 
@@ -149,6 +155,7 @@ func (u *UI) start() {
 			u.escape()
 		}
 	})
+	u.addShortcuts()
 	u.build()
 	u.render(u.core.State())
 	u.unsub = u.core.Subscribe(func(s app.State) {
@@ -210,6 +217,7 @@ func (u *UI) setLanguage(choice string) {
 		return
 	}
 	u.language = choice
+	u.applyFonts()
 	if u.opts.Settings != nil {
 		if err := u.opts.Settings.SetLanguage(choice); err != nil {
 			fyne.LogError("remembering the language", err) // still switched for this run

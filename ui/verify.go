@@ -51,6 +51,7 @@ func newVerifyScreen(u *UI, s app.State) *verifyScreen {
 	}
 	v.intro = newText(tr("verify.intro", map[string]any{"Email": s.Email}))
 	v.code = newCodeEntry(length, v.onCancel)
+	v.code.windowKeys = u.windowShortcut
 	v.code.SetPlaceHolder(tr("verify.code_placeholder", map[string]any{"Length": length}))
 	v.code.OnChanged = v.onCodeChanged
 	v.codeLeft = newText("")
@@ -88,6 +89,7 @@ func newVerifyScreen(u *UI, s app.State) *verifyScreen {
 		v.intro,
 		u.problem.content(),
 		v.tabs,
+		tabKeysHint(),
 		v.help,
 	)
 	v.start()

@@ -61,6 +61,7 @@ class PhoneApp {
     document.documentElement.lang = this.lang.code;
     document.title = this.lang.t("doc.title");
     document.querySelectorAll("[data-i18n]").forEach((n) => { n.textContent = this.lang.t(n.dataset.i18n); });
+    document.querySelectorAll("[data-i18n-label]").forEach((n) => n.setAttribute("aria-label", this.lang.t(n.dataset.i18nLabel)));
     document.querySelectorAll("[data-lang]").forEach((b) =>
       b.setAttribute("aria-pressed", String(b.dataset.lang === this.lang.code)));
     document.querySelectorAll(".error").forEach((box) => {

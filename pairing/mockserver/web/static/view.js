@@ -20,15 +20,19 @@ export class Lang {
     return key in strings.en ? this.t(key) : (p ? String(p) : this.t("platform.unknown"));
   }
 
-  /** dateTime formats an instant with date and time, for the person's language. */
+  /** dateTime formats an instant with date and time, for the person's language.
+   * Korean is written out by hand, as the desktop writes it ("2026년 12월 1일 오후 3:04"),
+   * so it never depends on the browser's locale data. */
   dateTime(iso) {
     const d = new Date(iso);
     if (Number.isNaN(d.getTime())) return "—";
+    if (this.code === "ko") return `${d.getFullYear()}년 ${d.getMonth() + 1}월 ${d.getDate()}일 ${koClock(d, false)}`;
     return new Intl.DateTimeFormat(this.code, { dateStyle: "medium", timeStyle: "short" }).format(d);
   }
 
-  /** clock formats the time of day with seconds. */
+  /** clock formats the time of day with seconds ("오전 1:35:16"). */
   clock(date) {
+    if (this.code === "ko") return koClock(date, true);
     return new Intl.DateTimeFormat(this.code, { hour: "numeric", minute: "2-digit", second: "2-digit" }).format(date);
   }
 
@@ -45,6 +49,14 @@ export class Lang {
     }
     return this.t("time.now");
   }
+}
+
+/** koClock is a Korean time of day: 오전/오후, then a 12-hour clock. */
+export function koClock(d, seconds) {
+  const h = d.getHours() % 12 || 12;
+  const mm = String(d.getMinutes()).padStart(2, "0");
+  const ss = seconds ? ":" + String(d.getSeconds()).padStart(2, "0") : "";
+  return `${d.getHours() < 12 ? "오전" : "오후"} ${h}:${mm}${ss}`;
 }
 
 /** pickLanguage chooses from a #lang= hash, a saved choice, then the browser. */
@@ -113,10 +125,12 @@ export function renderError(box, err, lang) {
   if (!(key in strings.en)) key = "err.unknown";
   box.append(el("p", { class: "error-title" }, lang.t(key)));
   const more = [];
-  if (api.attemptsLeft !== null) more.push(lang.t("error.attemptsLeft", { n: api.attemptsLeft }));
+  if (api.attemptsLeft !== null && api.attemptsLeft > 0) more.push(lang.t("error.attemptsLeft", { n: api.attemptsLeft }));
   if (api.retryAt) more.push(lang.t("error.retryAt", { time: lang.dateTime(api.retryAt) }));
   if (more.length) box.append(el("p", {}, more.join(" ")));
-  if (api.message) box.append(el("p", { class: "error-detail", lang: "en" }, api.message));
+  if (api.message) {
+    box.append(el("p", { class: "error-detail" }, `${lang.t("error.serverSays")}: `, el("span", { lang: "en" }, api.message)));
+  }
   const meta = el("p", { class: "error-meta" },
     el("span", {}, `${lang.t("error.code")}: `, el("code", {}, api.code)),
     api.status ? el("span", {}, `HTTP ${api.status}`) : null);

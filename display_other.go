@@ -1,0 +1,7 @@
+//go:build windows || darwin || android || ios || js
+
+package main
+
+// displayProblem is always "" here: these systems always have a desktop
+// for a program started in a person's session.
+func displayProblem() string { return "" }

@@ -1,0 +1,121 @@
+package singleinstance
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestMain lets a test run this binary as a Linkdesk start that holds the
+// instance and then is killed, as a crash would.
+func TestMain(m *testing.M) {
+	if dir := os.Getenv("SINGLEINSTANCE_HOLD"); dir != "" {
+		if _, err := Acquire(Options{Dir: dir}); err != nil {
+			os.Exit(3)
+		}
+		os.Stdout.WriteString("holding\n")
+		select {}
+	}
+	os.Exit(m.Run())
+}
+
+func TestSecondStartHandsItsArgumentsToTheFirst(t *testing.T) {
+	dir := t.TempDir()
+	first, err := Acquire(Options{Dir: dir, Args: []string{"--lang", "ko"}})
+	if err != nil || first.Handed() {
+		t.Fatalf("first start: handed %v, err %v", first != nil && first.Handed(), err)
+	}
+	got := make(chan []string, 2)
+	first.OnSecondStart(func(args []string) { got <- args })
+
+	// When a second start comes, it hands over and is told to exit.
+	second, err := Acquire(Options{Dir: dir, Args: []string{"--server", "https://example.test"}})
+	if err != nil || !second.Handed() {
+		t.Fatalf("second start: handed %v, err %v", second != nil && second.Handed(), err)
+	}
+	select {
+	case args := <-got:
+		if strings.Join(args, " ") != "--server https://example.test" {
+			t.Errorf("first instance got %q", args)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the first instance was not told of the second start")
+	}
+
+	// Then after the first closes, the next start is the instance again.
+	if err := first.Close(); err != nil {
+		t.Fatal(err)
+	}
+	third, err := Acquire(Options{Dir: dir})
+	if err != nil || third.Handed() {
+		t.Fatalf("start after close: handed %v, err %v", third != nil && third.Handed(), err)
+	}
+	if err := third.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestSecondStartsBeforeTheWindowAreKept(t *testing.T) {
+	dir := t.TempDir()
+	first, err := Acquire(Options{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer first.Close()
+	// Given a second start while the first is still building its window
+	if s, err := Acquire(Options{Dir: dir, Args: []string{"x"}}); err != nil || !s.Handed() {
+		t.Fatalf("second start: %v", err)
+	}
+	// When the window is ready, then that start is delivered.
+	got := make(chan []string, 1)
+	first.OnSecondStart(func(args []string) { got <- args })
+	select {
+	case args := <-got:
+		if len(args) != 1 || args[0] != "x" {
+			t.Errorf("got %q", args)
+		}
+	case <-time.After(time.Second):
+		t.Fatal("the early second start was lost")
+	}
+}
+
+func TestACrashedRunsLockIsTakenOver(t *testing.T) {
+	dir := t.TempDir()
+	// Given a start that holds the instance and is then killed (no cleanup)
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), "SINGLEINSTANCE_HOLD="+dir)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 8)
+	if _, err := out.Read(buf); err != nil || !strings.HasPrefix(string(buf), "holding") {
+		t.Fatalf("helper did not take the instance: %q %v", buf, err)
+	}
+	if err := cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	_ = cmd.Wait() // killed: its status says only that
+	for _, f := range []string{"instance.lock", "instance.key"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Fatalf("the crashed run left no %s to take over: %v", f, err)
+		}
+	}
+
+	// When Linkdesk starts again, then it becomes the instance at once.
+	start := time.Now()
+	inst, err := Acquire(Options{Dir: dir})
+	if err != nil || inst.Handed() {
+		t.Fatalf("start after a crash: handed %v, err %v", inst != nil && inst.Handed(), err)
+	}
+	defer inst.Close()
+	if d := time.Since(start); d > time.Second {
+		t.Errorf("taking over the stale lock took %s", d)
+	}
+}

@@ -1,0 +1,64 @@
+package ui
+
+import (
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/theme"
+)
+
+// koreanTheme is fyne's theme with the system's bold Hangul face in front of
+// its own bold face: fyne tries a style's faces in order, so bold Hangul comes
+// from the Korean face, everything else from the theme's Noto Sans Bold, and
+// regular Hangul from fyne's fallback, as before.
+type koreanTheme struct {
+	fyne.Theme
+	bold fyne.Resource // the cut Korean face (hangulfont.go)
+}
+
+func (t koreanTheme) Font(s fyne.TextStyle) fyne.Resource {
+	if s.Bold && !s.Monospace && !s.Symbol {
+		return t.bold
+	}
+	return t.Theme.Font(s)
+}
+
+// speaksKorean tells whether the language choice shows Korean text.
+func speaksKorean(choice string) bool {
+	if choice == langSystem {
+		return baseLanguage(string(lang.SystemLocale())) == langKorean
+	}
+	return choice == langKorean
+}
+
+// applyFonts puts the bold Korean face in the theme while the window speaks
+// Korean, and fyne's own theme otherwise. Finding and cutting the face reads
+// a 17 MB font, so it runs once, in the background; the window shows
+// meanwhile with fyne's fallback (regular-weight bold Hangul).
+func (u *UI) applyFonts() {
+	settings := u.app.Settings()
+	if !speaksKorean(u.language) {
+		if _, ok := settings.Theme().(koreanTheme); ok {
+			settings.SetTheme(theme.DefaultTheme())
+		}
+		return
+	}
+	if u.boldHangul != nil {
+		settings.SetTheme(koreanTheme{Theme: theme.DefaultTheme(), bold: u.boldHangul})
+		return
+	}
+	if u.hangulLoading {
+		return
+	}
+	u.hangulLoading = true
+	go func() {
+		bold, err := findBoldHangul()
+		if err != nil {
+			u.opts.Log.Warn("no bold Korean face: bold Hangul is drawn regular", "error", err.Error())
+			return // hangulLoading stays set: there is nothing to find on the next switch either
+		}
+		u.do(func() {
+			u.boldHangul = bold
+			u.applyFonts()
+		})
+	}()
+}
