@@ -19,30 +19,32 @@ import (
 const cliTimeout = 30 * time.Second
 
 // newClient makes the protocol client, trusting caFile's certificates too.
-// Plain http:// is refused unless the server is on this computer.
-func newClient(server, caFile string) (*pairing.Client, error) {
+// Plain http:// is refused unless the server is on this computer. Its
+// errors are said in the words of say.
+func newClient(say say, server, caFile string) (*pairing.Client, error) {
 	opts := pairing.Options{UserAgent: "linkdesk/" + version}
 	if caFile != "" {
 		pem, err := os.ReadFile(caFile)
 		if err != nil {
-			return nil, fmt.Errorf("reading --ca: %w", err)
+			return nil, errors.New(say.text("cli.ca_unreadable", "File", caFile, "Error", err))
 		}
 		pool := x509.NewCertPool()
 		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("--ca %s holds no PEM certificate", caFile)
+			return nil, errors.New(say.text("cli.ca_no_pem", "File", caFile))
 		}
 		opts.RootCAs = pool
 	}
 	c, err := pairing.NewClient(server, opts)
 	if err != nil {
-		return nil, fmt.Errorf("server %s: %w", server, err)
+		return nil, errors.New(say.problem(err, server))
 	}
 	return c, nil
 }
 
 // cliEnv is what status and logout work with: the stored session of the
-// remembered account on the configured server.
+// remembered account on the configured server, and the words to say it in.
 type cliEnv struct {
+	say      say
 	client   *pairing.Client
 	store    *app.SessionStore
 	settings *app.Settings
@@ -50,27 +52,34 @@ type cliEnv struct {
 	device   app.DeviceIdentity
 }
 
-// openCLI opens settings, keychain and client for status and logout.
+// openCLI opens settings, keychain and client for status and logout; it
+// speaks --lang, else the language chosen in the app, else the system's.
 func openCLI(name string, cl *commandLine, stderr io.Writer) (*cliEnv, int) {
+	say := newSay(cl.language)
+	fail := func(code int, message string) (*cliEnv, int) {
+		fmt.Fprintf(stderr, "linkdesk %s: %s\n", name, message)
+		return nil, code
+	}
 	server := cl.server
 	if server == "" {
 		server = fyneapp.NewWithID(appID).Metadata().Custom["Server"]
 	}
 	if server == "" {
-		fmt.Fprintf(stderr, "linkdesk %s: no server configured: pass --server URL (without one the app runs a demo server that keeps no sign-in)\n", name)
-		return nil, 2
+		return fail(2, say.text("cli.no_server"))
 	}
-	client, err := newClient(server, cl.caFile)
+	client, err := newClient(say, server, cl.caFile)
 	if err != nil {
-		fmt.Fprintf(stderr, "linkdesk %s: %v\n", name, err)
-		return nil, 2
+		return fail(2, err.Error())
 	}
 	settings, err := app.OpenSettings("")
 	if err != nil {
-		fmt.Fprintf(stderr, "linkdesk %s: %v\n", name, err)
-		return nil, 1
+		return fail(1, say.text("cli.settings_unreadable", "Error", err))
+	}
+	if cl.language == "" && settings.Language() != "" {
+		say = newSay(settings.Language())
 	}
 	return &cliEnv{
+		say:      say,
 		client:   client,
 		store:    app.NewSessionStore(app.SessionStoreOptions{}),
 		settings: settings,
@@ -82,17 +91,18 @@ func openCLI(name string, cl *commandLine, stderr io.Writer) (*cliEnv, int) {
 // load returns the stored session, or prints why there is none.
 func (e *cliEnv) load(ctx context.Context, stdout io.Writer) (app.StoredSession, bool) {
 	origin := e.client.BaseURL()
+	fmt.Fprintln(stdout, origin)
 	if e.email == "" {
-		fmt.Fprintf(stdout, "%s\n  Not signed in. Open Linkdesk to sign in.\n", origin)
+		e.say.line(stdout, "cli.not_signed_in")
 		return app.StoredSession{}, false
 	}
 	ss, err := e.store.Load(ctx, origin, e.email)
 	switch {
 	case errors.Is(err, app.ErrNotFound):
-		fmt.Fprintf(stdout, "%s\n  Not signed in as %s on this computer. Open Linkdesk to sign in.\n", origin, e.email)
+		e.say.line(stdout, "cli.not_signed_in_as", "Email", e.email)
 		return ss, false
 	case err != nil:
-		fmt.Fprintf(stdout, "%s\n  X Could not read the sign-in of %s from the system keychain: %v\n", origin, e.email, err)
+		fmt.Fprintln(stdout, "  X "+e.say.problem(err, origin))
 		return ss, false
 	}
 	return ss, true
@@ -120,22 +130,25 @@ func withStoredSession(name string, cl *commandLine, stdout, stderr io.Writer,
 // and whether the server still accepts it. Exit 0 only when it does.
 func runStatus(cl *commandLine, stdout, stderr io.Writer) int {
 	return withStoredSession("status", cl, stdout, stderr, func(ctx context.Context, env *cliEnv, creds pairing.Credentials) int {
-		fmt.Fprintf(stdout, "%s\n", env.client.BaseURL())
+		say, origin := env.say, env.client.BaseURL()
 		ses, err := env.client.Session(ctx, creds)
-		var pe *pairing.Error
 		switch {
 		case err == nil:
-			fmt.Fprintf(stdout, "  ✓ Signed in as %s", ses.Account.Email)
+			name := ""
 			if ses.Account.Name != "" {
-				fmt.Fprintf(stdout, " (%s)", ses.Account.Name)
+				name = " (" + ses.Account.Name + ")"
 			}
-			fmt.Fprintf(stdout, "\n  - This computer: %s, linked since %s\n", ses.Device.Name, ses.CreatedAt.Local().Format("2006-01-02 15:04"))
-		case errors.As(err, &pe) && pairing.IsSessionEnd(pe.Code):
-			fmt.Fprintf(stdout, "  X The stored sign-in of %s is no longer accepted (%s). Open Linkdesk to sign in again.\n", env.email, pe.Code)
+			say.line(stdout, "cli.signed_in_as", "Email", ses.Account.Email+name)
+			say.line(stdout, "cli.this_computer", "Device", ses.Device.Name,
+				"Since", app.FormatDateTime(ses.CreatedAt, say.words))
+		case pairing.IsSessionEnd(app.ProblemFor(err, origin).Code):
+			say.line(stdout, "cli.no_longer_accepted", "Email", env.email)
+			fmt.Fprintln(stdout, "    "+say.problem(err, origin))
 		default:
-			fmt.Fprintf(stdout, "  ! Signed in as %s, but the server could not check the sign-in: %v\n", env.email, err)
+			say.line(stdout, "cli.not_checked", "Email", env.email)
+			fmt.Fprintln(stdout, "    "+say.problem(err, origin))
 		}
-		fmt.Fprintf(stdout, "  - Token: in the system keychain (service %q, account %q)\n", app.KeychainService, app.KeychainUser(env.client.BaseURL(), env.email))
+		say.line(stdout, "cli.token_in_keychain", "Service", app.KeychainService, "Account", app.KeychainUser(origin, env.email))
 		if err != nil {
 			return 1
 		}
@@ -148,17 +161,16 @@ func runStatus(cl *commandLine, stdout, stderr io.Writer) int {
 // reached.
 func runLogout(cl *commandLine, stdout, stderr io.Writer) int {
 	return withStoredSession("logout", cl, stdout, stderr, func(ctx context.Context, env *cliEnv, creds pairing.Credentials) int {
-		origin := env.client.BaseURL()
+		say, origin := env.say, env.client.BaseURL()
 		err := env.client.SignOut(ctx, creds)
-		var pe *pairing.Error
-		serverTold := err == nil || (errors.As(err, &pe) && pairing.IsSessionEnd(pe.Code))
+		serverTold := err == nil || pairing.IsSessionEnd(app.ProblemFor(err, origin).Code)
 		if err := env.store.Delete(ctx, origin, env.email); err != nil {
-			fmt.Fprintf(stderr, "linkdesk logout: removing the token from the system keychain: %v\n", err)
+			fmt.Fprintln(stderr, "linkdesk logout: "+say.problem(err, origin))
 			return 1
 		}
-		fmt.Fprintf(stdout, "Signed out %s from %s; the token was removed from the system keychain.\n", env.email, origin)
+		say.line(stdout, "cli.signed_out", "Email", env.email)
 		if !serverTold {
-			fmt.Fprintf(stdout, "The server could not be told (%v). You can also remove this computer on the phone app's device-link screen.\n", err)
+			fmt.Fprintln(stdout, say.problem(fmt.Errorf("%w: %w", app.ErrSignOutOffline, err), origin))
 			return 1
 		}
 		return 0

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 )
 
@@ -17,22 +18,45 @@ type commandLine struct {
 	language string
 }
 
-// commands are the subcommands with their one-line help, in help order.
-var commands = []struct{ name, help string }{
-	{"status", "tell which account is signed in, where its token is kept and whether the server still accepts it"},
-	{"logout", "sign out: end the session on the server and remove the token from the system keychain"},
-	{"version", "print the version and commit of this build"},
-	{"help", "print this help"},
+// commands are the subcommands, in help order; "cli.cmd."+name is the key
+// of each one's line of help.
+var commands = []string{"status", "logout", "version", "help"}
+
+// flags are the flags with what each takes, in help order; "cli.flag."+name
+// is the key of each one's line of help.
+var flags = []struct{ name, value string }{
+	{"server", "URL"},
+	{"ca", "FILE"},
+	{"lang", "en|ko"},
 }
 
 // newFlagSet declares every flag; each command uses those that apply to it.
+// The help text comes from the catalogue (usageText), not from here.
 func newFlagSet(cl *commandLine) *flag.FlagSet {
 	fs := flag.NewFlagSet("linkdesk", flag.ContinueOnError)
 	fs.SetOutput(io.Discard) // errors are printed once, by parseCommandLine
-	fs.StringVar(&cl.server, "server", "", "server `URL` (default: the server this build was made for; none: demo mode)")
-	fs.StringVar(&cl.caFile, "ca", "", "also trust the CA certificates in `FILE` (PEM) for the server")
-	fs.StringVar(&cl.language, "lang", "", "window language: `en or ko` (default: the one chosen in the app, else the system's)")
+	fs.StringVar(&cl.server, "server", "", "")
+	fs.StringVar(&cl.caFile, "ca", "", "")
+	fs.StringVar(&cl.language, "lang", "", "")
 	return fs
+}
+
+// languageIn returns the --lang of args wherever it stands, so even an
+// error about the rest of the command line is said in that language.
+func languageIn(args []string) string {
+	for i, a := range args {
+		name, value, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if !strings.HasPrefix(a, "-") || name != "lang" {
+			continue
+		}
+		if !hasValue && i+1 < len(args) {
+			value = args[i+1]
+		}
+		if value == "en" || value == "ko" {
+			return value
+		}
+	}
+	return ""
 }
 
 // parseCommandLine reads args. It returns nil and the exit code when there
@@ -40,15 +64,16 @@ func newFlagSet(cl *commandLine) *flag.FlagSet {
 func parseCommandLine(args []string, stdout, stderr io.Writer) (*commandLine, int) {
 	cl := &commandLine{}
 	fs := newFlagSet(cl)
-	fail := func(format string, a ...any) (*commandLine, int) {
-		fmt.Fprintf(stderr, "linkdesk: "+format+"\n", a...)
-		fmt.Fprintln(stderr, "Run `linkdesk --help` for the commands and flags.")
+	say := newSay(languageIn(args))
+	fail := func(key string, params ...any) (*commandLine, int) {
+		fmt.Fprintln(stderr, "linkdesk: "+say.text(key, params...))
+		say.line(stderr, "cli.see_help")
 		return nil, 2
 	}
 	parse := func(args []string) error {
 		err := fs.Parse(args)
 		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprint(stdout, usageText())
+			fmt.Fprint(stdout, usageText(say))
 		}
 		return err
 	}
@@ -57,62 +82,40 @@ func parseCommandLine(args []string, stdout, stderr io.Writer) (*commandLine, in
 		if errors.Is(err, flag.ErrHelp) {
 			return nil, 0
 		}
-		return fail("%v", err)
+		return fail("cli.bad_args", "Error", err)
 	}
 	if fs.NArg() > 0 {
 		cl.command = fs.Arg(0)
-		if !knownCommand(cl.command) {
-			return fail("unknown command %q; the commands are: %s", cl.command, commandNames())
+		if !slices.Contains(commands, cl.command) {
+			return fail("cli.unknown_command", "Command", cl.command, "Commands", strings.Join(commands, ", "))
 		}
 		if err := parse(fs.Args()[1:]); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
 				return nil, 0
 			}
-			return fail("%v", err)
+			return fail("cli.bad_args", "Error", err)
 		}
 		if fs.NArg() > 0 {
-			return fail("unexpected %q after %q", fs.Arg(0), cl.command)
+			return fail("cli.unexpected", "Arg", fs.Arg(0), "Command", cl.command)
 		}
 	}
 	if cl.language != "" && cl.language != "en" && cl.language != "ko" {
-		return fail("--lang must be en or ko, not %q", cl.language)
+		return fail("cli.bad_lang", "Lang", cl.language)
 	}
 	return cl, 0
 }
 
-func knownCommand(name string) bool {
-	for _, c := range commands {
-		if c.name == name {
-			return true
-		}
-	}
-	return false
-}
-
-// commandNames is "status, logout, version, help".
-func commandNames() string {
-	names := make([]string, len(commands))
-	for i, c := range commands {
-		names[i] = c.name
-	}
-	return strings.Join(names, ", ")
-}
-
 // usageText is the --help text: the commands, one line each, and the flags.
-func usageText() string {
+func usageText(say say) string {
 	var b strings.Builder
-	b.WriteString("Usage: linkdesk [command] [flags]\n\n")
-	b.WriteString("Without a command, Linkdesk opens its window (demo mode when no server is configured);\n")
-	b.WriteString("a second start brings the running window to the front.\n\nCommands:\n")
+	b.WriteString(say.text("cli.usage") + "\n\n" + say.text("cli.about") + "\n\n" + say.text("cli.commands") + "\n")
 	for _, c := range commands {
-		fmt.Fprintf(&b, "  %-8s %s\n", c.name, c.help)
+		fmt.Fprintf(&b, "  %-8s %s\n", c, say.text("cli.cmd."+c))
 	}
-	b.WriteString("\nFlags (before or after the command):\n")
-	var cl commandLine
-	newFlagSet(&cl).VisitAll(func(f *flag.Flag) {
-		name, usage := flag.UnquoteUsage(f)
-		fmt.Fprintf(&b, "  --%s %s\n        %s\n", f.Name, name, usage)
-	})
-	b.WriteString("  -h, --help\n        print this help\n")
+	b.WriteString("\n" + say.text("cli.flags") + "\n")
+	for _, f := range flags {
+		fmt.Fprintf(&b, "  --%s %s\n        %s\n", f.name, f.value, say.text("cli.flag."+f.name))
+	}
+	fmt.Fprintf(&b, "  -h, --help\n        %s\n", say.text("cli.cmd.help"))
 	return b.String()
 }

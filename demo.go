@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -21,19 +22,19 @@ const demoAddr = "127.0.0.1:8470"
 // app restores the session, and prints where its phone simulator is.
 // persistent is false when that state could not be used (another demo holds
 // it, or the folder is unwritable): this run then starts from scratch.
-func startDemo(stdout, stderr io.Writer) (demo *ui.Demo, server string, persistent bool, stop func(), err error) {
+func startDemo(say say, stdout, stderr io.Writer) (demo *ui.Demo, server string, persistent bool, stop func(), err error) {
 	cfg := mockserver.DefaultConfig()
 	if dir, derr := demoDir(); derr == nil {
 		cfg.StatePath = filepath.Join(dir, "demo-server.db")
 	}
 	srv, err := mockserver.New(cfg)
 	if err != nil && cfg.StatePath != "" {
-		fmt.Fprintf(stderr, "linkdesk: demo state unavailable (%v); starting a fresh demo server\n", err)
+		fmt.Fprintln(stderr, "linkdesk: "+say.text("cli.demo_fresh", "Error", err))
 		cfg.StatePath = ""
 		srv, err = mockserver.New(cfg)
 	}
 	if err != nil {
-		return nil, "", false, nil, fmt.Errorf("starting the demo server: %w", err)
+		return nil, "", false, nil, errors.New(say.text("cli.demo_failed", "Error", err))
 	}
 	persistent = cfg.StatePath != ""
 	server, err = srv.Start(demoAddr)
@@ -43,15 +44,15 @@ func startDemo(stdout, stderr io.Writer) (demo *ui.Demo, server string, persiste
 	}
 	if err != nil {
 		_ = srv.Close() // the start error is the one to report
-		return nil, "", false, nil, fmt.Errorf("starting the demo server: %w", err)
+		return nil, "", false, nil, errors.New(say.text("cli.demo_failed", "Error", err))
 	}
 	demo = &ui.Demo{PhoneURL: srv.PhoneURL(), Email: mockserver.DemoEmail, Password: mockserver.DemoPassword}
-	fmt.Fprintf(stdout, "Linkdesk demo mode: a mock server runs at %s\n", server)
-	fmt.Fprintf(stdout, "Phone simulator: %s\n", demo.PhoneURL)
-	fmt.Fprintf(stdout, "Demo account: %s / %s\n", demo.Email, demo.Password)
+	say.line(stdout, "cli.demo_server", "URL", server)
+	say.line(stdout, "cli.demo_phone", "URL", demo.PhoneURL)
+	say.line(stdout, "cli.demo_account", "Email", demo.Email, "Password", demo.Password)
 	stop = func() {
 		if err := srv.Close(); err != nil {
-			fmt.Fprintf(stderr, "linkdesk: stopping the demo server: %v\n", err)
+			fmt.Fprintln(stderr, "linkdesk: "+say.text("cli.demo_stop_failed", "Error", err))
 		}
 	}
 	return demo, server, persistent, stop, nil

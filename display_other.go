@@ -2,6 +2,6 @@
 
 package main
 
-// displayProblem is always "" here: these systems always have a desktop
-// for a program started in a person's session.
-func displayProblem() string { return "" }
+// displayProblem finds no problem here: these systems always have a
+// desktop for a program started in a person's session.
+func displayProblem() (key, display string) { return "", "" }

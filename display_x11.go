@@ -11,32 +11,30 @@ import (
 	"time"
 )
 
-// noDisplayHelp says what to do instead, after why there is no window.
-const noDisplayHelp = "Start Linkdesk in a desktop session, or run only the mock server with `make run-mockserver` (or linkdesk-mockserver)."
-
-// displayProblem returns why no window can open here ("" when one can):
-// fyne's X11 driver panics deep inside GLFW when DISPLAY names no X server.
-func displayProblem() string {
-	display := os.Getenv("DISPLAY")
+// displayProblem returns the message key of why no window can open here
+// ("" when one can) and the DISPLAY it is about: fyne's X11 driver panics
+// deep inside GLFW when DISPLAY names no X server.
+func displayProblem() (key, display string) {
+	display = os.Getenv("DISPLAY")
 	if display == "" {
 		if os.Getenv("WAYLAND_DISPLAY") != "" {
-			return "DISPLAY is not set, and this build needs an X server (XWayland). " + noDisplayHelp
+			return "cli.no_display_wayland", ""
 		}
-		return "no display to open a window on (DISPLAY is not set). " + noDisplayHelp
+		return "cli.no_display", ""
 	}
 	network, addr, ok := x11Address(display)
 	if !ok {
-		return "DISPLAY=" + display + " is not an X display name. " + noDisplayHelp
+		return "cli.bad_display", display
 	}
 	conn, err := net.DialTimeout(network, addr, 2*time.Second)
 	if err != nil && network == "unix" {
 		conn, err = net.DialTimeout(network, "@"+addr, 2*time.Second) // Linux's abstract socket
 	}
 	if err != nil {
-		return "cannot reach the X display " + display + ". " + noDisplayHelp
+		return "cli.unreachable_display", display
 	}
 	_ = conn.Close() // only probed
-	return ""
+	return "", ""
 }
 
 // x11Address turns a DISPLAY value ("[host]:number[.screen]", or the path of

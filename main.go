@@ -8,6 +8,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -41,20 +42,21 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if cl == nil {
 		return code
 	}
+	say := newSay(cl.language)
 	switch cl.command {
 	case "version":
 		fmt.Fprintf(stdout, "linkdesk %s (commit %s)\n", version, commit)
 		return 0
 	case "help":
-		fmt.Fprint(stdout, usageText())
+		fmt.Fprint(stdout, usageText(say))
 		return 0
 	case "status":
 		return runStatus(cl, stdout, stderr)
 	case "logout":
 		return runLogout(cl, stdout, stderr)
 	}
-	if msg := displayProblem(); msg != "" {
-		fmt.Fprintf(stderr, "linkdesk: %s\n", msg)
+	if key, display := displayProblem(); key != "" {
+		fmt.Fprintln(stderr, "linkdesk: "+say.text(key, "Display", display)+" "+say.text("cli.no_display_help"))
 		return 1
 	}
 	inst, err := singleinstance.Acquire(singleinstance.Options{Args: args})
@@ -63,7 +65,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	if inst.Handed() {
-		fmt.Fprintln(stdout, "Linkdesk is already running: its window was brought to the front.")
+		say.line(stdout, "cli.already_running")
 		return 0
 	}
 	defer inst.Close()
@@ -77,6 +79,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 // runWindow wires the real dependencies and shows the window until Quit.
 func runWindow(cl *commandLine, inst *singleinstance.Instance, stdout, stderr io.Writer) error {
 	a := fyneapp.NewWithID(appID)
+	say := newSay(cl.language)
 	server, caFile := cl.server, cl.caFile
 	if server == "" {
 		server = a.Metadata().Custom["Server"]
@@ -88,7 +91,7 @@ func runWindow(cl *commandLine, inst *singleinstance.Instance, stdout, stderr io
 		var stop func()
 		var persistent bool
 		var err error
-		if demo, server, persistent, stop, err = startDemo(stdout, stderr); err != nil {
+		if demo, server, persistent, stop, err = startDemo(say, stdout, stderr); err != nil {
 			return err
 		}
 		defer stop()
@@ -100,13 +103,13 @@ func runWindow(cl *commandLine, inst *singleinstance.Instance, stdout, stderr io
 			return err
 		}
 	}
-	client, err := newClient(server, caFile)
+	client, err := newClient(say, server, caFile)
 	if err != nil {
 		return err // plain http to another computer, a malformed address, an unreadable --ca
 	}
 	settings, err := app.OpenSettings(settingsPath)
 	if err != nil {
-		return fmt.Errorf("%w (fix or delete the file to start afresh)", err)
+		return errors.New(say.text("cli.settings_unreadable", "Error", err))
 	}
 	core := app.New(app.Options{
 		Client:   client,

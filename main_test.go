@@ -4,8 +4,12 @@ import (
 	"bytes"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/linkdesk/linkdesk/assets"
 )
 
 // TestMain lets a test run this binary as linkdesk itself (LINKDESK_TEST_ARGS),
@@ -37,9 +41,12 @@ func TestCommandLine(t *testing.T) {
 		{"status refuses plain http to another computer", []string{"status", "--server", "http://example.com"}, 2, nil, []string{"insecure_server"}},
 		{"flags before the command work the same", []string{"--server", "http://example.com", "status"}, 2, nil, []string{"insecure_server"}},
 		{"logout refuses a malformed server", []string{"logout", "--server", "ftp://x"}, 2, nil, []string{"must start with https://"}},
-		{"unreadable --ca", []string{"status", "--server", "https://example.com", "--ca", "/nonexistent/ca.pem"}, 2, nil, []string{"reading --ca"}},
-		{"--help lists commands and flags", []string{"--help"}, 0, []string{"status ", "logout ", "version ", "--server URL", "--ca FILE", "--lang en or ko"}, nil},
+		{"unreadable --ca", []string{"status", "--server", "https://example.com", "--ca", "/nonexistent/ca.pem"}, 2, nil, []string{"--ca file /nonexistent/ca.pem could not be read"}},
+		{"--help lists commands and flags", []string{"--help"}, 0, []string{"status ", "logout ", "version ", "--server URL", "--ca FILE", "--lang en|ko"}, nil},
 		{"-h", []string{"-h"}, 0, []string{"Commands:"}, nil},
+		{"help in Korean", []string{"--lang", "ko", "help"}, 0, []string{"명령:", "로그아웃합니다"}, nil},
+		{"errors in Korean, --lang after the mistake", []string{"bogus", "--lang", "ko"}, 2, nil, []string{"알 수 없는 명령", "status, logout, version, help"}},
+		{"status in Korean", []string{"status", "--lang=ko", "--server", "http://example.com"}, 2, nil, []string{"보안 연결(https)", "insecure_server"}},
 		{"help", []string{"help"}, 0, []string{"Commands:"}, nil},
 		{"-h on a command", []string{"status", "-h"}, 0, []string{"Commands:"}, nil},
 		{"--help on a command", []string{"logout", "--help"}, 0, []string{"Commands:"}, nil},
@@ -114,6 +121,49 @@ func TestNoLocaleNoise(t *testing.T) {
 		}
 		if stderr.Len() != 0 || !strings.HasPrefix(stdout.String(), "linkdesk ") {
 			t.Errorf("LANG=%q: stdout %q, stderr %q; want the version and nothing else", lang, stdout.String(), stderr.String())
+		}
+	}
+}
+
+// Every sentence the command line says is in both translation files: the
+// keys written in this package's code, and those it builds for the help.
+func TestCommandLineWordsAreTranslated(t *testing.T) {
+	keys := map[string]bool{}
+	for _, c := range commands {
+		keys["cli.cmd."+c] = true
+	}
+	for _, f := range flags {
+		keys["cli.flag."+f.name] = true
+	}
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	literal := regexp.MustCompile(`"(cli\.[a-z_.]*[a-z_])"`) // "cli.cmd." is the start of a key built above
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range literal.FindAllStringSubmatch(string(src), -1) {
+			keys[m[1]] = true
+		}
+	}
+	if len(keys) < 30 {
+		t.Fatalf("found only %d keys; the scan is broken", len(keys))
+	}
+	for _, tag := range assets.Languages() {
+		words, err := assets.LoadWords(tag)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k := range keys {
+			if words.Text(k, nil) == k {
+				t.Errorf("%s.json has no %q", tag, k)
+			}
 		}
 	}
 }

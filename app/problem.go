@@ -194,6 +194,12 @@ func isCertificateError(err error) bool {
 		errors.As(err, &host) || errors.As(err, &verify)
 }
 
+// ProblemFor turns err into the catalogue's Problem as the Core would, for
+// callers outside it such as the command line; nil for nil.
+func ProblemFor(err error, server string) *Problem {
+	return newProblem(err, problemEnv{now: time.Now(), loc: time.Local, server: server})
+}
+
 // newProblem turns err into the catalogue's Problem; nil for nil.
 func newProblem(err error, env problemEnv) *Problem {
 	if err == nil {
