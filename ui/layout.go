@@ -78,20 +78,3 @@ func tinted(name fyne.ThemeColorName) color.Color {
 	r, g, b, _ := theme.Color(name).RGBA()
 	return color.NRGBA{R: uint8(r >> 8), G: uint8(g >> 8), B: uint8(b >> 8), A: 0x30}
 }
-
-// bigText is the app's theme with larger text, for the security code.
-type bigText struct{}
-
-func (bigText) base() fyne.Theme { return fyne.CurrentApp().Settings().Theme() }
-
-func (t bigText) Color(n fyne.ThemeColorName, v fyne.ThemeVariant) color.Color {
-	return t.base().Color(n, v)
-}
-func (t bigText) Font(s fyne.TextStyle) fyne.Resource     { return t.base().Font(s) }
-func (t bigText) Icon(n fyne.ThemeIconName) fyne.Resource { return t.base().Icon(n) }
-func (t bigText) Size(n fyne.ThemeSizeName) float32 {
-	if n == theme.SizeNameText {
-		return t.base().Size(theme.SizeNameHeadingText)
-	}
-	return t.base().Size(n)
-}

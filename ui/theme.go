@@ -1,6 +1,11 @@
 package ui
 
+// The window's two theme overrides: bigger text for the security code, and
+// the bold Korean face in front of the theme's bold face.
+
 import (
+	"image/color"
+
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
@@ -61,4 +66,21 @@ func (u *UI) applyFonts() {
 			u.applyFonts()
 		})
 	}()
+}
+
+// bigText is the app's theme with larger text, for the security code.
+type bigText struct{}
+
+func (bigText) base() fyne.Theme { return fyne.CurrentApp().Settings().Theme() }
+
+func (t bigText) Color(n fyne.ThemeColorName, v fyne.ThemeVariant) color.Color {
+	return t.base().Color(n, v)
+}
+func (t bigText) Font(s fyne.TextStyle) fyne.Resource     { return t.base().Font(s) }
+func (t bigText) Icon(n fyne.ThemeIconName) fyne.Resource { return t.base().Icon(n) }
+func (t bigText) Size(n fyne.ThemeSizeName) float32 {
+	if n == theme.SizeNameText {
+		return t.base().Size(theme.SizeNameHeadingText)
+	}
+	return t.base().Size(n)
 }
