@@ -3,6 +3,7 @@ package pairing_test
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -152,6 +153,33 @@ func (m *mock) signIn(c *pairing.Client, p *pairing.PhoneClient, dev pairing.Dev
 		m.t.Fatalf("SubmitCode: %v", err)
 	}
 	return g, pairing.Credentials{Token: g.Token, Fingerprint: dev.Fingerprint}
+}
+
+// checkOf reads the number the desktop of a scanned login shows from the
+// tester controls (GET /mock/v1/logins), for tests whose desktop is not listening.
+func (m *mock) checkOf(loginID string) string {
+	m.t.Helper()
+	resp, err := http.Get(m.ts.URL + "/mock/v1/logins")
+	if err != nil {
+		m.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out struct {
+		Logins []struct {
+			LoginID string `json:"login_id"`
+			Check   string `json:"check"`
+		} `json:"logins"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+		m.t.Fatal(err)
+	}
+	for _, l := range out.Logins {
+		if l.LoginID == loginID && l.Check != "" {
+			return l.Check
+		}
+	}
+	m.t.Fatalf("login %s is not pending and scanned", loginID)
+	return ""
 }
 
 // next returns the next event of ch, failing if none comes in time or ch closed.

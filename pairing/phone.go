@@ -76,7 +76,9 @@ func (p *PhoneClient) CodeFor(ctx context.Context, loginID string) (string, erro
 }
 
 // Scan sends a scanned QR payload (POST /phone/v1/qr/scan) and returns what
-// the phone shows for confirmation; nothing is approved yet.
+// the phone shows for confirmation: the desktop, its network against the
+// phone's, and three check numbers to pick from. Nothing is approved yet,
+// and no other scan of this login is accepted after it (CodeAlreadyScanned).
 func (p *PhoneClient) Scan(ctx context.Context, payload string) (*ScanResult, error) {
 	var out ScanResult
 	if err := p.do(ctx, http.MethodPost, "/phone/v1/qr/scan", ScanRequest{Payload: payload}, &out); err != nil {
@@ -85,17 +87,40 @@ func (p *PhoneClient) Scan(ctx context.Context, payload string) (*ScanResult, er
 	if out.LoginID == "" {
 		return nil, &Error{Code: CodeBadResponse, Message: "scan answer without login id"}
 	}
+	if out.Network != NetworkSame && out.Network != NetworkDifferent {
+		return nil, &Error{Code: CodeBadResponse, Message: "scan answer without network"}
+	}
+	if len(out.CheckChoices) != 3 || !distinctChecks(out.CheckChoices) {
+		return nil, &Error{Code: CodeBadResponse, Message: "scan answer without three distinct check numbers"}
+	}
 	return &out, nil
 }
 
-// Approve confirms a pending sign-in (POST /phone/v1/logins/{id}/approve).
-func (p *PhoneClient) Approve(ctx context.Context, loginID string) error {
-	return p.loginAction(ctx, loginID, "/approve")
+// distinctChecks reports whether every choice is a check number and no two are alike.
+func distinctChecks(choices []string) bool {
+	seen := make(map[string]bool, len(choices))
+	for _, c := range choices {
+		if !ValidCheck(c) || seen[c] {
+			return false
+		}
+		seen[c] = true
+	}
+	return true
+}
+
+// Approve confirms a scanned sign-in with the number the person picked
+// (POST /phone/v1/logins/{id}/approve). A wrong number declines and ends
+// the sign-in (CodeWrongCheck); the desktop hears why.
+func (p *PhoneClient) Approve(ctx context.Context, loginID, check string) error {
+	if !ValidCheck(check) {
+		return &Error{Code: CodeBadRequest, Message: "the check number must be two digits"}
+	}
+	return p.loginAction(ctx, loginID, "/approve", ApproveRequest{Check: check})
 }
 
 // Decline refuses a pending sign-in (POST /phone/v1/logins/{id}/decline).
 func (p *PhoneClient) Decline(ctx context.Context, loginID string) error {
-	return p.loginAction(ctx, loginID, "/decline")
+	return p.loginAction(ctx, loginID, "/decline", nil)
 }
 
 // RevokeDevice signs a desktop out (DELETE /phone/v1/devices/{session_id});
@@ -114,11 +139,11 @@ func (p *PhoneClient) ChangePassword(ctx context.Context, oldPassword, newPasswo
 		PasswordChange{Old: oldPassword, New: newPassword}, nil)
 }
 
-func (p *PhoneClient) loginAction(ctx context.Context, loginID, action string) error {
+func (p *PhoneClient) loginAction(ctx context.Context, loginID, action string, body any) error {
 	if loginID == "" || len(loginID) > MaxLoginIDLen {
 		return &Error{Code: CodeBadRequest, Message: "missing or overlong login id"}
 	}
-	return p.do(ctx, http.MethodPost, "/phone/v1/logins/"+url.PathEscape(loginID)+action, nil, nil)
+	return p.do(ctx, http.MethodPost, "/phone/v1/logins/"+url.PathEscape(loginID)+action, body, nil)
 }
 
 // do performs an authenticated phone call.

@@ -65,7 +65,7 @@ func TestPhoneRefusals(t *testing.T) {
 	}{
 		{"scan of something else", func() error { _, err := p.Scan(ctx, "https://example.com"); return err }(), pairing.CodeInvalidQR, 400},
 		{"scan with a guessed secret", func() error { _, err := p.Scan(ctx, forged); return err }(), pairing.CodeInvalidQR, 400},
-		{"approve before scanning", p.Approve(ctx, pl.LoginID), pairing.CodeBadRequest, 409},
+		{"approve before scanning", p.Approve(ctx, pl.LoginID, "42"), pairing.CodeBadRequest, 409},
 		{"revoke an unknown desktop", p.RevokeDevice(ctx, "ses_unknown"), pairing.CodeNotFound, 404},
 		{"password change with the wrong old password", p.ChangePassword(ctx, "wrong-old-pass", "a-new-password-42"), pairing.CodeInvalidCredentials, 401},
 	}
@@ -75,6 +75,9 @@ func TestPhoneRefusals(t *testing.T) {
 		})
 	}
 	// And client-side checks never reach the server.
-	assertCode(t, p.Approve(ctx, ""), pairing.CodeBadRequest)
+	assertCode(t, p.Approve(ctx, "", "42"), pairing.CodeBadRequest)
+	for _, check := range []string{"", "4", "042", "4a", "４２"} {
+		assertCode(t, p.Approve(ctx, pl.LoginID, check), pairing.CodeBadRequest)
+	}
 	assertCode(t, p.RevokeDevice(ctx, ""), pairing.CodeBadRequest)
 }

@@ -131,7 +131,8 @@ func TestNoSecretLeaksAfterWholeFlows(t *testing.T) {
 	if resp := phone.call("POST", "/phone/v1/qr/scan", pairing.ScanRequest{Payload: current}); resp.status != http.StatusOK {
 		t.Fatalf("scan: %d %s", resp.status, resp.body)
 	}
-	if resp := phone.call("POST", "/phone/v1/logins/"+login.ID+"/approve", nil); resp.status != http.StatusOK {
+	st = d.waitFor(t, "the number to pick", func(s app.State) bool { return s.Login != nil && s.Login.Scanned })
+	if resp := phone.call("POST", "/phone/v1/logins/"+login.ID+"/approve", pairing.ApproveRequest{Check: st.Login.Check}); resp.status != http.StatusOK {
 		t.Fatalf("approve: %d %s", resp.status, resp.body)
 	}
 	see(d.waitFor(t, "signed in by QR", func(s app.State) bool { return s.Phase == app.PhaseSignedIn }))

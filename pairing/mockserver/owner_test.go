@@ -153,9 +153,8 @@ func TestApprovedTokenReachesOnlyTheDesktopThatStartedIt(t *testing.T) {
 				decode(h.t, http.StatusOK, nil)
 		}},
 		{"QR code approved on the phone", func(h *harness, phone string, pl pairing.PendingLogin) {
-			h.do("POST", "/phone/v1/qr/scan", pairing.ScanRequest{Payload: pl.QR.Payload}, bearer(phone)).
-				decode(h.t, http.StatusOK, nil)
-			h.do("POST", "/phone/v1/logins/"+pl.LoginID+"/approve", nil, bearer(phone)).decode(h.t, http.StatusOK, nil)
+			h.scan(phone, pl.QR.Payload)
+			h.approve(phone, pl.LoginID, h.checkOf(pl.LoginID)).decode(h.t, http.StatusOK, nil)
 		}},
 	}
 	for _, tc := range cases {

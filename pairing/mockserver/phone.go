@@ -1,6 +1,7 @@
 package mockserver
 
 import (
+	"crypto/rand"
 	"crypto/subtle"
 	"errors"
 	"fmt"
@@ -95,6 +96,7 @@ func phoneDevice(d pairing.Device) pairing.Device {
 // handlePhoneLink answers GET /phone/v1/link: the device-link screen.
 func (s *Server) handlePhoneLink(w http.ResponseWriter, r *http.Request, email string) {
 	now := s.clock.Now()
+	phoneIP := clientIP(r)
 	logins, err := s.store.ListLogins()
 	if err != nil {
 		s.fail(w, r, fmt.Errorf("listing pending logins: %w", err))
@@ -108,7 +110,7 @@ func (s *Server) handlePhoneLink(w http.ResponseWriter, r *http.Request, email s
 		}
 		screen.Pending = append(screen.Pending, pairing.PendingRequest{
 			LoginID: l.ID, Code: l.Code, CodeExpiresAt: l.CodeExpiresAt, Device: phoneDevice(l.Device),
-			IP: l.IP, CreatedAt: l.CreatedAt, Scanned: l.Scanned,
+			IP: l.IP, Network: networkOf(phoneIP, l.IP), CreatedAt: l.CreatedAt, Scanned: l.Scanned,
 		})
 	}
 	sessions, err := s.store.ListSessions(email)
@@ -128,7 +130,10 @@ func (s *Server) handlePhoneLink(w http.ResponseWriter, r *http.Request, email s
 
 // handlePhoneScan answers POST /phone/v1/qr/scan: the phone read a QR code.
 // Only the current payload of a pending login of the phone's own account is
-// accepted; nothing is approved yet.
+// accepted, and only once: the login's QR code stops rotating, its desktop
+// is told the check number at once, and the phone gets three numbers to
+// pick from and whether it is on the desktop's network. Nothing is
+// approved yet.
 func (s *Server) handlePhoneScan(w http.ResponseWriter, r *http.Request, email string) {
 	data, err := readBody(w, r)
 	if err != nil {
@@ -150,13 +155,22 @@ func (s *Server) handlePhoneScan(w http.ResponseWriter, r *http.Request, email s
 		s.fail(w, r, newAPIError(http.StatusBadRequest, pairing.CodeInvalidQR, msg))
 		return
 	}
+	check, choices, err := checkNumbers(rand.Reader)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	scanner := phoneTokenHash(r)
 	var rec loginRecord
 	err = s.changeLiveLogin(p.LoginID, s.clock.Now(), ownedBy(email), func(l loginRecord) (loginRecord, error) {
 		if subtle.ConstantTimeCompare(p.Secret, l.QRSecret) != 1 {
 			return l, newAPIError(http.StatusBadRequest, pairing.CodeInvalidQR,
 				"this QR code is out of date; scan the code the computer shows now")
 		}
-		l.Scanned = true
+		if l.Scanned {
+			return l, errAlreadyScanned("this QR code was scanned already; no other scan is accepted")
+		}
+		l.Scanned, l.ScannedBy, l.Check = true, scanner, check
 		rec = l
 		return l, nil
 	})
@@ -164,17 +178,54 @@ func (s *Server) handlePhoneScan(w http.ResponseWriter, r *http.Request, email s
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, pairing.ScanResult{LoginID: rec.ID, Device: phoneDevice(rec.Device), IP: rec.IP, CreatedAt: rec.CreatedAt})
+	s.logins.publish(rec.ID, newEvent(pairing.EventScanned, pairing.ScanNotice{Check: check}, false))
+	writeJSON(w, http.StatusOK, pairing.ScanResult{LoginID: rec.ID, Device: phoneDevice(rec.Device), IP: rec.IP,
+		Network: networkOf(clientIP(r), rec.IP), CheckChoices: choices, CreatedAt: rec.CreatedAt})
 }
 
-// handlePhoneApprove answers POST /phone/v1/logins/{id}/approve: the desktop
-// gets its token pushed on its login stream at once. The login must have been
-// scanned first, so approval needs the phone in front of that screen.
+func errAlreadyScanned(message string) *apiError {
+	return newAPIError(http.StatusConflict, pairing.CodeAlreadyScanned, message)
+}
+
+// phoneTokenHash names the signed-in phone making r (asPhone checked it).
+func phoneTokenHash(r *http.Request) string {
+	token, _ := bearerToken(r)
+	return hashToken(token)
+}
+
+// handlePhoneApprove answers POST /phone/v1/logins/{id}/approve {check}:
+// the phone that scanned the login approves it with the number the
+// computer shows, and the desktop gets its token pushed at once. Another
+// number declines and ends the login (counted as a wrong code), and the
+// desktop hears why.
 func (s *Server) handlePhoneApprove(w http.ResponseWriter, r *http.Request, email string) {
+	data, err := readBody(w, r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	// A malformed number is not counted: it cannot be the right one anyway.
+	check, err := decodeApproveRequest(data)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	id := r.PathValue("id")
+	scanner := phoneTokenHash(r)
+	now := s.clock.Now()
 	var rec loginRecord
-	err := s.changeLiveLogin(r.PathValue("id"), s.clock.Now(), ownedBy(email), func(l loginRecord) (loginRecord, error) {
-		if !l.Scanned {
+	var wrong bool
+	err = s.changeLiveLogin(id, now, ownedBy(email), func(l loginRecord) (loginRecord, error) {
+		switch {
+		case !l.Scanned:
 			return l, newAPIError(http.StatusConflict, pairing.CodeBadRequest, "scan the QR code on the computer before approving")
+		case l.ScannedBy != scanner:
+			return l, errAlreadyScanned("another phone scanned this QR code; confirm on that phone")
+		case subtle.ConstantTimeCompare([]byte(check), []byte(l.Check)) != 1:
+			l.CodeFailures++
+			l.State, l.EndedAt, l.DeclineReason = loginDeclined, now, pairing.DeclinedWrongCheck
+			wrong = true
+			return l, nil
 		}
 		l.State = loginApproved
 		rec = l
@@ -182,6 +233,12 @@ func (s *Server) handlePhoneApprove(w http.ResponseWriter, r *http.Request, emai
 	})
 	if err != nil {
 		s.fail(w, r, err)
+		return
+	}
+	if wrong {
+		s.logins.publish(id, newEvent(pairing.EventDeclined, pairing.Decline{Reason: pairing.DeclinedWrongCheck}, true))
+		s.fail(w, r, newAPIError(http.StatusBadRequest, pairing.CodeWrongCheck,
+			"that is not the number the computer shows; for safety the sign-in was ended, start again on the computer"))
 		return
 	}
 	grant, err := s.completeLogin(rec)
@@ -198,14 +255,14 @@ func (s *Server) handlePhoneDecline(w http.ResponseWriter, r *http.Request, emai
 	id := r.PathValue("id")
 	now := s.clock.Now()
 	err := s.changeLiveLogin(id, now, ownedBy(email), func(l loginRecord) (loginRecord, error) {
-		l.State, l.EndedAt = loginDeclined, now
+		l.State, l.EndedAt, l.DeclineReason = loginDeclined, now, pairing.DeclinedOnPhone
 		return l, nil
 	})
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	s.logins.publish(id, newEvent(pairing.EventDeclined, struct{}{}, true))
+	s.logins.publish(id, newEvent(pairing.EventDeclined, pairing.Decline{Reason: pairing.DeclinedOnPhone}, true))
 	writeJSON(w, http.StatusNoContent, nil)
 }
 

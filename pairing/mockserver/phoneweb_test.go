@@ -29,6 +29,7 @@ import (
 
 // phoneWeb is a mock server seen through its HTTP handler, with a signed-in phone.
 type phoneWeb struct {
+	srv     *Server
 	handler http.Handler
 	token   string // phone token of the demo account
 }
@@ -44,7 +45,7 @@ func newPhoneWeb(t *testing.T) phoneWeb {
 			t.Errorf("closing the mock server: %v", err)
 		}
 	})
-	pw := phoneWeb{handler: openapitest.New(t, openAPISpec).Handler(srv.Handler())}
+	pw := phoneWeb{srv: srv, handler: openapitest.New(t, openAPISpec).Handler(srv.Handler())}
 	body, err := json.Marshal(pairing.PhoneSignInRequest{Email: DemoEmail, Password: DemoPassword})
 	if err != nil {
 		t.Fatal(err)
@@ -59,6 +60,38 @@ func newPhoneWeb(t *testing.T) phoneWeb {
 	}
 	pw.token = in.PhoneToken
 	return pw
+}
+
+// scan has the demo phone scan payload.
+func (pw phoneWeb) scan(t *testing.T, payload string) pairing.ScanResult {
+	t.Helper()
+	var sr pairing.ScanResult
+	rec := pw.post(t, "/phone/v1/qr/scan", pairing.ScanRequest{Payload: payload})
+	if err := json.Unmarshal(rec.Body.Bytes(), &sr); rec.Code != http.StatusOK || err != nil {
+		t.Fatalf("scan: status %d, body %.200s", rec.Code, rec.Body)
+	}
+	return sr
+}
+
+// approve has the demo phone pick check, and returns the status.
+func (pw phoneWeb) approve(t *testing.T, loginID, check string) int {
+	t.Helper()
+	return pw.post(t, "/phone/v1/logins/"+loginID+"/approve", pairing.ApproveRequest{Check: check}).Code
+}
+
+// post sends v as JSON with the demo phone's token.
+func (pw phoneWeb) post(t *testing.T, path string, v any) *httptest.ResponseRecorder {
+	t.Helper()
+	body, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := httptest.NewRecorder()
+	req := httptest.NewRequest(http.MethodPost, path, bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+pw.token)
+	pw.handler.ServeHTTP(rec, req)
+	return rec
 }
 
 func (pw phoneWeb) get(t *testing.T, path string) *httptest.ResponseRecorder {
@@ -470,7 +503,7 @@ func TestPhonePageTranslatesEveryErrorCodeTheServerSends(t *testing.T) {
 		pairing.CodeMaintenance, pairing.CodeInvalidCode, pairing.CodeLoginNotFound, pairing.CodeLoginExpired,
 		pairing.CodeCodeExpired, pairing.CodeLoginDeclined, pairing.CodeNotFound, pairing.CodeUnauthorized,
 		pairing.CodeForbidden, pairing.CodeInternal, pairing.CodeInvalidToken, pairing.CodeInvalidQR,
-		codeImageTooLarge, codeUnsupportedImage, codeQRNotFound, codeConflict,
+		pairing.CodeAlreadyScanned, pairing.CodeWrongCheck, codeImageTooLarge, codeUnsupportedImage, codeQRNotFound, codeConflict,
 		pairing.CodeNetwork, pairing.CodeBadResponse, "unknown",
 	}
 	for _, code := range codes {

@@ -31,7 +31,7 @@ func handleHealthz(w http.ResponseWriter, _ *http.Request) {
 }
 
 // corsAllowHeaders are the request headers a browser tool may send.
-const corsAllowHeaders = "Authorization, Content-Type, Linkdesk-Device, Last-Event-ID"
+const corsAllowHeaders = "Authorization, Content-Type, Linkdesk-Device, Last-Event-ID, " + ClientIPHeader
 
 // corsExposeHeaders are the answer headers a browser tool may read.
 const corsExposeHeaders = "X-Request-ID, Retry-After, WWW-Authenticate"
@@ -92,6 +92,7 @@ type testerLogin struct {
 	AttemptsLeft  int             `json:"attempts_left"`
 	QR            pairing.QRInfo  `json:"qr"`
 	Scanned       bool            `json:"scanned"`
+	Check         string          `json:"check,omitempty"` // the number the desktop shows once scanned
 	CreatedAt     time.Time       `json:"created_at"`
 	ExpiresAt     time.Time       `json:"expires_at"`
 }
@@ -123,7 +124,7 @@ func (s *Server) handleTesterLogins(w http.ResponseWriter, r *http.Request) {
 		out.Logins = append(out.Logins, testerLogin{
 			LoginID: l.ID, Account: pairing.Account{Email: l.Email, Name: name}, Device: l.Device, IP: l.IP,
 			Code: l.Code, CodeExpiresAt: l.CodeExpiresAt, AttemptsLeft: max(s.cfg.CodeAttempts-l.CodeFailures, 0),
-			QR: qrInfo(l), Scanned: l.Scanned, CreatedAt: l.CreatedAt, ExpiresAt: l.ExpiresAt,
+			QR: qrInfo(l), Scanned: l.Scanned, Check: l.Check, CreatedAt: l.CreatedAt, ExpiresAt: l.ExpiresAt,
 		})
 	}
 	writeJSON(w, http.StatusOK, out)
