@@ -517,3 +517,43 @@ func TestPhonePageTranslatesEveryErrorCodeTheServerSends(t *testing.T) {
 		t.Error("view.js shows the server's message as the title of an unknown error")
 	}
 }
+
+// The phone page's safety words are where the person decides: the network
+// warning before the numbers (and Decline the default then), the numbers as
+// the way to approve, and the code card's "never tell" on every request.
+func TestPhonePageWarnsBeforeTheNumbersAndOnTheCodeCard(t *testing.T) {
+	pw := newPhoneWeb(t)
+	i18n := pw.get(t, "/phone/static/i18n.js").Body.String()
+	for _, want := range []string{
+		`"network.differentTitle": "This computer is not on the same network as your phone."`,
+		`"network.differentText": "If someone sent you this code, decline."`,
+		`"check.title": "Pick the number shown on your computer"`,
+		`"link.codeNever": "Never tell this code to anyone`,
+		`"network.differentTitle": "이 PC는 휴대폰과 같은 네트워크에 있지 않습니다."`,
+		`"check.title": "PC에 표시된 번호를 선택하세요"`,
+		`"link.codeNever": "이 인증번호는 누구에게도 알려 주지 마세요.`,
+	} {
+		if !strings.Contains(i18n, want) {
+			t.Errorf("i18n.js lacks %s", want)
+		}
+	}
+	page := pw.get(t, "/phone").Body.String()
+	warning, numbers := strings.Index(page, `id="confirm-network"`), strings.Index(page, `id="check-choices"`)
+	if warning < 0 || numbers < 0 || warning > numbers {
+		t.Error("index.html does not put the network warning before the numbers")
+	}
+	if strings.Contains(page, `id="confirm-approve"`) {
+		t.Error("index.html still approves with one tap, without a number")
+	}
+	scan := pw.get(t, "/phone/static/scan.js").Body.String()
+	for _, want := range []string{`network === "different") document.getElementById("confirm-decline").focus()`,
+		`(different ? "decline" : "decline-quiet")`, `this.app.api.approve(id, check)`} {
+		if !strings.Contains(scan, want) {
+			t.Errorf("scan.js lacks %s", want)
+		}
+	}
+	link := pw.get(t, "/phone/static/link.js").Body.String()
+	if !strings.Contains(link, `el("p", { class: "code-never" }, lang.t("link.codeNever"))`) {
+		t.Error("link.js does not put the never-tell line on the code card")
+	}
+}
