@@ -218,26 +218,16 @@ func (r *rig) link() *pairing.LinkScreen {
 }
 
 // testerCheck reads the number the desktop of a scanned login shows from
-// the tester controls (GET /mock/v1/logins): what the person would read off
+// the tester controls (Server.Logins): what the person would read off
 // the screen once the desktop hears of the scan, for tests whose Core's
 // stream is cut at that moment.
 func (r *rig) testerCheck(loginID string) string {
 	r.t.Helper()
-	resp, err := http.Get("http://" + r.addr + "/mock/v1/logins")
+	logins, err := r.srv.Logins("")
 	if err != nil {
 		r.t.Fatal(err)
 	}
-	defer resp.Body.Close()
-	var out struct {
-		Logins []struct {
-			LoginID string `json:"login_id"`
-			Check   string `json:"check"`
-		} `json:"logins"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
-		r.t.Fatal(err)
-	}
-	for _, l := range out.Logins {
+	for _, l := range logins {
 		if l.LoginID == loginID && l.Check != "" {
 			return l.Check
 		}

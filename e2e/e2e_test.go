@@ -156,6 +156,14 @@ func (d *desktop) screen(t *testing.T, name string, timeout time.Duration) {
 	})
 }
 
+// waitLog waits until the app's output holds text.
+func (d *desktop) waitLog(t *testing.T, text string, timeout time.Duration) {
+	t.Helper()
+	waitFor(t, text+"; app output so far:\n"+d.log.String(), timeout, func() bool {
+		return strings.Contains(d.log.String(), text)
+	})
+}
+
 // keys types text and presses keys into the window, as a person at the keyboard.
 func (d *desktop) keys(t *testing.T, args ...string) {
 	t.Helper()
@@ -167,15 +175,34 @@ func (d *desktop) keys(t *testing.T, args ...string) {
 	}
 }
 
-// signInByCode types e-mail, Tab, password, Enter, reads the code the phone
-// shows and types it (the field submits itself on the sixth digit). It
-// returns the code.
-func signInByCode(ctx context.Context, t *testing.T, d *desktop, phone *pairing.PhoneClient) string {
+// typePassword types the demo e-mail, Tab, the password and Enter.
+func typePassword(t *testing.T, d *desktop) {
 	t.Helper()
 	d.keys(t, "type", "--delay", "40", mockserver.DemoEmail)
 	d.keys(t, "key", "Tab")
 	d.keys(t, "type", "--delay", "40", mockserver.DemoPassword)
 	d.keys(t, "key", "Return")
+}
+
+// phoneSignedIn is the phone of the demo account, signed in to server.
+func phoneSignedIn(ctx context.Context, t *testing.T, server string) *pairing.PhoneClient {
+	t.Helper()
+	phone, err := pairing.NewPhoneClient(server, pairing.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := phone.SignIn(ctx, mockserver.DemoEmail, mockserver.DemoPassword); err != nil {
+		t.Fatal(err)
+	}
+	return phone
+}
+
+// signInByCode types e-mail, Tab, password, Enter, reads the code the phone
+// shows and types it (the field submits itself on the sixth digit). It
+// returns the code.
+func signInByCode(ctx context.Context, t *testing.T, d *desktop, phone *pairing.PhoneClient) string {
+	t.Helper()
+	typePassword(t, d)
 
 	// The phone shows a pending request with a code, and the desktop asks for it.
 	d.screen(t, "verify", 30*time.Second)
@@ -192,6 +219,13 @@ func signInByCode(ctx context.Context, t *testing.T, d *desktop, phone *pairing.
 	return code
 }
 
+// testEnv is this environment with home as the person's home: its own
+// settings, caches and runtime folder (where the single-instance socket is).
+func testEnv(home string) []string {
+	return append(os.Environ(), "HOME="+home, "XDG_CONFIG_HOME="+filepath.Join(home, ".config"),
+		"XDG_CACHE_HOME="+filepath.Join(home, ".cache"), "XDG_RUNTIME_DIR="+filepath.Join(home, "run"), "LANG=C.UTF-8")
+}
+
 func keychainLookup(server, email string) (string, error) {
 	out, err := exec.Command("secret-tool", "lookup", "service", "linkdesk", "username", server+" "+email).Output()
 	return string(out), err
@@ -204,17 +238,11 @@ func TestSignInWithCodeRestoreAndRevokeFromPhone(t *testing.T) {
 	}
 	server := startMockServer(t, bin)
 	home := t.TempDir()
-	env := append(os.Environ(), "HOME="+home, "XDG_CONFIG_HOME="+filepath.Join(home, ".config"),
-		"XDG_CACHE_HOME="+filepath.Join(home, ".cache"), "LANG=C.UTF-8")
+	env := testEnv(home)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	phone, err := pairing.NewPhoneClient(server, pairing.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := phone.SignIn(ctx, mockserver.DemoEmail, mockserver.DemoPassword); err != nil {
-		t.Fatal(err)
-	}
+	phone := phoneSignedIn(ctx, t, server)
+	var err error
 
 	// Given a first start: the sign-in screen with focus in the e-mail field.
 	d := startDesktop(t, bin, server, env)
@@ -323,26 +351,14 @@ func TestSignInByQRWithTheCheckNumber(t *testing.T) {
 		t.Fatal("needs DISPLAY and a D-Bus session with a Secret Service: run through `make e2e`")
 	}
 	server := startMockServer(t, bin)
-	home := t.TempDir()
-	env := append(os.Environ(), "HOME="+home, "XDG_CONFIG_HOME="+filepath.Join(home, ".config"),
-		"XDG_CACHE_HOME="+filepath.Join(home, ".cache"), "LANG=C.UTF-8")
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	phone, err := pairing.NewPhoneClient(server, pairing.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := phone.SignIn(ctx, mockserver.DemoEmail, mockserver.DemoPassword); err != nil {
-		t.Fatal(err)
-	}
-	d := startDesktop(t, bin, server, env)
+	phone := phoneSignedIn(ctx, t, server)
+	d := startDesktop(t, bin, server, testEnv(t.TempDir()))
 	d.screen(t, "signin", 30*time.Second)
 
 	// Given the person typed e-mail and password,
-	d.keys(t, "type", "--delay", "40", mockserver.DemoEmail)
-	d.keys(t, "key", "Tab")
-	d.keys(t, "type", "--delay", "40", mockserver.DemoPassword)
-	d.keys(t, "key", "Return")
+	typePassword(t, d)
 	d.screen(t, "verify", 30*time.Second)
 
 	// when the phone scans the desktop's QR code,
@@ -355,9 +371,7 @@ func TestSignInByQRWithTheCheckNumber(t *testing.T) {
 		t.Errorf("desktop and phone on this machine, yet the network is %q", scan.Network)
 	}
 	// then the window turns to the number, one of the phone's three;
-	waitFor(t, "the window to show the number; app output so far:\n"+d.log.String(), 5*time.Second, func() bool {
-		return strings.Contains(d.log.String(), "view=confirm")
-	})
+	d.waitLog(t, "view=confirm", 5*time.Second)
 	_, check := testerLogin(t, server)
 	if !slices.Contains(scan.CheckChoices, check) {
 		t.Fatalf("the window shows %q, the phone offers %v", check, scan.CheckChoices)
@@ -384,8 +398,7 @@ func TestDemoModeKeepsTheSessionAcrossRestarts(t *testing.T) {
 		t.Fatal("needs DISPLAY and a D-Bus session with a Secret Service: run through `make e2e`")
 	}
 	home := t.TempDir()
-	env := append(os.Environ(), "HOME="+home, "XDG_CONFIG_HOME="+filepath.Join(home, ".config"),
-		"XDG_CACHE_HOME="+filepath.Join(home, ".cache"), "LANG=C.UTF-8")
+	env := testEnv(home)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 
@@ -403,13 +416,7 @@ func TestDemoModeKeepsTheSessionAcrossRestarts(t *testing.T) {
 	if !strings.Contains(d.log.String(), "Phone simulator: "+server+"/phone") {
 		t.Errorf("demo mode did not print the phone simulator URL:\n%s", d.log.String())
 	}
-	phone, err := pairing.NewPhoneClient(server, pairing.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := phone.SignIn(ctx, mockserver.DemoEmail, mockserver.DemoPassword); err != nil {
-		t.Fatal(err)
-	}
+	phone := phoneSignedIn(ctx, t, server)
 	d.screen(t, "signin", 30*time.Second)
 
 	// When the person signs in with the code and closes the app.

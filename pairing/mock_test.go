@@ -3,7 +3,6 @@ package pairing_test
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -156,24 +155,14 @@ func (m *mock) signIn(c *pairing.Client, p *pairing.PhoneClient, dev pairing.Dev
 }
 
 // checkOf reads the number the desktop of a scanned login shows from the
-// tester controls (GET /mock/v1/logins), for tests whose desktop is not listening.
+// tester controls (Server.Logins), for tests whose desktop is not listening.
 func (m *mock) checkOf(loginID string) string {
 	m.t.Helper()
-	resp, err := http.Get(m.ts.URL + "/mock/v1/logins")
+	logins, err := m.srv.Logins("")
 	if err != nil {
 		m.t.Fatal(err)
 	}
-	defer resp.Body.Close()
-	var out struct {
-		Logins []struct {
-			LoginID string `json:"login_id"`
-			Check   string `json:"check"`
-		} `json:"logins"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
-		m.t.Fatal(err)
-	}
-	for _, l := range out.Logins {
+	for _, l := range logins {
 		if l.LoginID == loginID && l.Check != "" {
 			return l.Check
 		}

@@ -1,8 +1,6 @@
 package pairing_test
 
 import (
-	"io"
-	"net/http"
 	"slices"
 	"testing"
 	"time"
@@ -106,14 +104,7 @@ func TestScannedAndDeclinedEventData(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			base, _ := countingServer(t, func(w http.ResponseWriter, r *http.Request, _ int) {
-				sseHeader(w)
-				_, _ = io.WriteString(w, tc.stream)
-				w.(http.Flusher).Flush()
-				<-r.Context().Done()
-			})
-			c := newClient(t, base, pairing.Options{Sleep: (&sleepLog{}).sleep})
-			got := drain(t, c.LoginEvents(t.Context(), "lg1"), 5*time.Second)
+			got := loginEventsOf(t, tc.stream)
 			if len(got) != len(tc.want) {
 				t.Fatalf("events %+v, want %+v", got, tc.want)
 			}

@@ -1,8 +1,6 @@
 package ui
 
 import (
-	"image/color"
-
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/layout"
@@ -38,7 +36,7 @@ func newConfirmView(onCancel func()) *confirmView {
 	c.box = container.NewVBox(
 		c.title,
 		c.steps,
-		container.NewThemeOverride(c.number, checkText{}),
+		container.NewThemeOverride(c.number, bigText{size: checkTextSize}),
 		container.NewHBox(layout.NewSpacer(), c.notYou, layout.NewSpacer()),
 	)
 	c.box.Hide()
@@ -51,21 +49,4 @@ func (c *confirmView) show(check string) {
 		c.number.SetText(check)
 	}
 	c.box.Show()
-}
-
-// checkText is the theme of the check number: the app's, with text at checkTextSize.
-type checkText struct{}
-
-func (checkText) base() fyne.Theme { return fyne.CurrentApp().Settings().Theme() }
-
-func (t checkText) Color(n fyne.ThemeColorName, v fyne.ThemeVariant) color.Color {
-	return t.base().Color(n, v)
-}
-func (t checkText) Font(s fyne.TextStyle) fyne.Resource     { return t.base().Font(s) }
-func (t checkText) Icon(n fyne.ThemeIconName) fyne.Resource { return t.base().Icon(n) }
-func (t checkText) Size(n fyne.ThemeSizeName) float32 {
-	if n == theme.SizeNameText {
-		return checkTextSize
-	}
-	return t.base().Size(n)
 }

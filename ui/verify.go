@@ -219,7 +219,6 @@ func (v *verifyScreen) showQROrNumber(scanned bool) {
 	v.confirm.show(v.login.Check)
 	if scanned {
 		v.u.opts.Log.Info("phone scanned", "view", "confirm")
-		v.u.relayout()
 	}
 }
 

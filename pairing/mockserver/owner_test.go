@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/linkdesk/linkdesk/pairing"
+	"github.com/linkdesk/linkdesk/pairing/mockserver"
 )
 
 // strangers are callers who know a login ID (it is in the QR code on the
@@ -195,7 +196,8 @@ func TestApprovedTokenReachesOnlyTheDesktopThatStartedIt(t *testing.T) {
 }
 
 func TestDateHeaderFollowsTheMockClock(t *testing.T) {
-	h := newHarness(t)
+	// The login must outlive the 90 minutes below, or the timer may purge it before its stream opens.
+	h := newHarness(t, func(c *mockserver.Config) { c.LoginLifetime = 3 * time.Hour })
 	// Given the server clock moved a day ahead of the real one,
 	h.clock.Advance(24 * time.Hour)
 	pl := h.startLogin(laptop)

@@ -80,9 +80,10 @@ func withCORS(origins []string, next http.Handler) http.Handler {
 	})
 }
 
-// testerLogin is one pending login as GET /mock/v1/logins lists it: with
-// its secrets, for tests that read the code without signing a phone in.
-type testerLogin struct {
+// TesterLogin is one pending login as GET /mock/v1/logins lists it: with
+// its secrets, for tests that read the code (or, once scanned, the number
+// the desktop shows) without signing a phone in.
+type TesterLogin struct {
 	LoginID       string          `json:"login_id"`
 	Account       pairing.Account `json:"account"`
 	Device        pairing.Device  `json:"device"`
@@ -97,22 +98,16 @@ type testerLogin struct {
 	ExpiresAt     time.Time       `json:"expires_at"`
 }
 
-func (s *Server) handleTesterLogins(w http.ResponseWriter, r *http.Request) {
-	email := ""
-	if v := r.URL.Query().Get("email"); v != "" {
-		if email = normalizeEmail(v); !validEmail(email) {
-			s.fail(w, r, badRequest("email must be an e-mail address"))
-			return
-		}
-	}
+// Logins is GET /mock/v1/logins without HTTP: every pending login still in
+// time, oldest first, of the account with this e-mail ("" for every account).
+func (s *Server) Logins(email string) ([]TesterLogin, error) {
 	logins, err := s.store.ListLogins()
 	if err != nil {
-		s.fail(w, r, fmt.Errorf("listing pending logins: %w", err))
-		return
+		return nil, fmt.Errorf("listing pending logins: %w", err)
 	}
 	sort.Slice(logins, func(i, j int) bool { return logins[i].CreatedAt.Before(logins[j].CreatedAt) })
 	now := s.clock.Now()
-	out := testerLoginsAnswer{Logins: []testerLogin{}}
+	out := []TesterLogin{}
 	for _, l := range logins {
 		if loginError(l, now) != nil || (email != "" && l.Email != email) {
 			continue
@@ -121,15 +116,31 @@ func (s *Server) handleTesterLogins(w http.ResponseWriter, r *http.Request) {
 		if a, err := s.store.GetAccount(l.Email); err == nil {
 			name = a.Name
 		}
-		out.Logins = append(out.Logins, testerLogin{
+		out = append(out, TesterLogin{
 			LoginID: l.ID, Account: pairing.Account{Email: l.Email, Name: name}, Device: l.Device, IP: l.IP,
 			Code: l.Code, CodeExpiresAt: l.CodeExpiresAt, AttemptsLeft: max(s.cfg.CodeAttempts-l.CodeFailures, 0),
 			QR: qrInfo(l), Scanned: l.Scanned, Check: l.Check, CreatedAt: l.CreatedAt, ExpiresAt: l.ExpiresAt,
 		})
 	}
-	writeJSON(w, http.StatusOK, out)
+	return out, nil
+}
+
+func (s *Server) handleTesterLogins(w http.ResponseWriter, r *http.Request) {
+	email := ""
+	if v := r.URL.Query().Get("email"); v != "" {
+		if email = normalizeEmail(v); !validEmail(email) {
+			s.fail(w, r, badRequest("email must be an e-mail address"))
+			return
+		}
+	}
+	logins, err := s.Logins(email)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, testerLoginsAnswer{Logins: logins})
 }
 
 type testerLoginsAnswer struct {
-	Logins []testerLogin `json:"logins"`
+	Logins []TesterLogin `json:"logins"`
 }

@@ -131,16 +131,10 @@ export class LinkScreen {
           type: "button", class: "btn primary small", dataset: { key: "review-" + p.login_id },
           onclick: () => this.app.scan.reopen(),
         }, lang.t("link.review"))));
-    } else if (p.scanned) {
-      card.append(el("div", { class: "act" },
-        el("span", {}, lang.t("link.scannedElsewhere")),
-        el("button", {
-          type: "button", class: "btn danger-outline small", dataset: { key: "decline-" + p.login_id },
-          onclick: () => this.decline(p),
-        }, lang.t("link.decline"))));
     } else {
+      // Not scanned, or scanned where this page has no numbers to show (another phone, a reload): Decline.
       card.append(el("div", { class: "act" },
-        el("span", {}, lang.t("link.notYou")),
+        el("span", {}, lang.t(p.scanned ? "link.scannedElsewhere" : "link.notYou")),
         el("button", {
           type: "button", class: "btn danger-outline small", dataset: { key: "decline-" + p.login_id },
           onclick: () => this.decline(p),
