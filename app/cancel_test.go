@@ -155,11 +155,8 @@ func TestApprovalAfterCancelIsUndone(t *testing.T) {
 	c := r.newCore()
 	ctx := context.Background()
 	c.SignIn(ctx, mockserver.DemoEmail, mockserver.DemoPassword, true)
-	scan, err := r.phone.Scan(ctx, c.State().Login.QRPayload)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := r.phone.Approve(ctx, scan.LoginID); err != nil {
+	scan, st := r.scanned(c)
+	if err := r.phone.Approve(ctx, scan.LoginID, st.Login.Check); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, c, "storing", time.Second, func(s State) bool { return s.Busy })

@@ -46,6 +46,10 @@
 //   - One stored account per server: settings remember the last e-mail (only
 //     after a completed sign-in), which names the keychain item to restore;
 //     signing in as another account deletes the previous item.
+//   - A phone's scan (the "scanned" event) puts the check number in
+//     State.Login and turns Method to the QR tab, wherever the person was:
+//     the phone now waits for that number. The code still works. A decline
+//     with reason wrong_check ends the login with its own Problem.
 //   - Session ends are learnt from GET /v1/session/events; when that stream
 //     stops without a reason, the session is checked directly before it is
 //     followed again.

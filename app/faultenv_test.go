@@ -320,7 +320,8 @@ func (e *faultEnv) approved() State {
 	return waitFor(e.t, e.c, "signed in by the approval", withinReal, func(s State) bool { return s.Phase == PhaseSignedIn && !s.Busy })
 }
 
-// approveOnPhone scans the QR code shown for the pending login and approves it.
+// approveOnPhone scans the QR code shown for the pending login and approves
+// it with the number the desktop will show (the Core's stream may be cut).
 func (e *faultEnv) approveOnPhone(st State) {
 	e.t.Helper()
 	ctx := context.Background()
@@ -328,7 +329,7 @@ func (e *faultEnv) approveOnPhone(st State) {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	if err := e.phone.Approve(ctx, scan.LoginID); err != nil {
+	if err := e.phone.Approve(ctx, scan.LoginID, e.testerCheck(scan.LoginID)); err != nil {
 		e.t.Fatal(err)
 	}
 }

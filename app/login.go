@@ -9,9 +9,10 @@ import (
 )
 
 // pendingLogin owns one sign-in from the password to the grant: it sends
-// the password, follows the pending login's events (QR rotations, approval,
-// decline, expiry), sends the code, and hands the grant to the session
-// keeper. State.Login is its view of the pending login.
+// the password, follows the pending login's events (QR rotations, the
+// phone's scan with its check number, approval, decline, expiry), sends the
+// code, and hands the grant to the session keeper. State.Login is its view
+// of the pending login.
 type pendingLogin struct {
 	r      *runner
 	client *pairing.Client
@@ -186,7 +187,7 @@ func (l *pendingLogin) applyStreamEndLocked(st *State) {
 // loginEnded reports whether p means the pending login is over.
 func loginEnded(p *Problem) bool {
 	switch p.Code {
-	case pairing.CodeLoginExpired, pairing.CodeLoginNotFound, pairing.CodeLoginDeclined:
+	case pairing.CodeLoginExpired, pairing.CodeLoginNotFound, pairing.CodeLoginDeclined, pairing.CodeWrongCheck:
 		return true
 	case pairing.CodeInvalidCode:
 		return p.AttemptsLeft == 0
@@ -202,7 +203,7 @@ func (l *pendingLogin) useMethod(m Method) {
 		}
 		st.Method = m
 		l.r.tried.MethodSwitches++
-		if lv := st.Login; m == MethodQR && st.Phase == PhaseVerifying && lv != nil &&
+		if lv := st.Login; m == MethodQR && st.Phase == PhaseVerifying && lv != nil && !lv.Scanned &&
 			!lv.QRExpiresAt.IsZero() && !l.r.now().Before(lv.QRExpiresAt) {
 			loginID := lv.ID
 			l.r.goLocked(func(ctx context.Context) {
@@ -279,13 +280,22 @@ func (l *pendingLogin) onEvent(gen uint64, loginID string, ev pairing.LoginEvent
 		switch ev.Type {
 		case pairing.EventQR:
 			done = false
-			if ev.QR == nil {
+			if ev.QR == nil || st.Login.Scanned { // a rotation that crossed the scan: the number stays
 				return false
 			}
 			st.Login.setQR(*ev.QR)
 			return true
+		case pairing.EventScanned:
+			done = false
+			// Show the number wherever the person is: the phone now waits for it.
+			st.Login.setScanned(ev.Check)
+			st.Method = MethodQR
+			return true
 		case pairing.EventDeclined:
-			err = &pairing.Error{Code: pairing.CodeLoginDeclined, Message: "declined on the phone"}
+			err = declineError(ev.Reason)
+			if ev.Reason == pairing.DeclinedWrongCheck {
+				l.r.tried.WrongChecks++
+			}
 		case pairing.EventExpired:
 			err = &pairing.Error{Code: pairing.CodeLoginExpired, Message: "the pending login expired"}
 		case pairing.EventError:
@@ -309,6 +319,14 @@ func (l *pendingLogin) onEvent(gen uint64, loginID string, ev pairing.LoginEvent
 		return true
 	})
 	return done
+}
+
+// declineError is the Problem's error for a decline with this reason.
+func declineError(reason string) error {
+	if reason == pairing.DeclinedWrongCheck {
+		return &pairing.Error{Code: pairing.CodeWrongCheck, Message: "the phone picked another number than this computer shows"}
+	}
+	return &pairing.Error{Code: pairing.CodeLoginDeclined, Message: "declined on the phone"}
 }
 
 // resume follows loginID's events again after a stream failure.

@@ -103,6 +103,10 @@ func lookup(code string, attemptsLeft int, retryAt, now time.Time) entry {
 		return entry{"error.login_not_found", "action.sign_in_again", false}
 	case pairing.CodeLoginDeclined:
 		return entry{"error.login_declined", "action.declined", false}
+	case pairing.CodeWrongCheck:
+		return entry{"error.wrong_check", "action.wrong_check", false}
+	case pairing.CodeAlreadyScanned:
+		return entry{"error.already_scanned", "action.already_scanned", false}
 	case pairing.CodeInvalidFormat:
 		return entry{"error.invalid_code_format", "action.enter_digits", false}
 	case pairing.CodeInvalidQR:

@@ -20,7 +20,7 @@ func catalogueCodes() []string {
 		pairing.CodeBadRequest, pairing.CodeInvalidCredentials, pairing.CodeAccountLocked,
 		pairing.CodeTooManyRequests, pairing.CodeMaintenance, pairing.CodeInvalidCode,
 		pairing.CodeLoginNotFound, pairing.CodeLoginExpired, pairing.CodeCodeExpired,
-		pairing.CodeLoginDeclined, pairing.CodeNotFound, pairing.CodeUnauthorized,
+		pairing.CodeLoginDeclined, pairing.CodeWrongCheck, pairing.CodeAlreadyScanned, pairing.CodeNotFound, pairing.CodeUnauthorized,
 		pairing.CodeForbidden, pairing.CodeInternal, pairing.CodeInvalidToken,
 		pairing.CodeSessionExpired, pairing.CodeSessionRevoked, pairing.CodeSignedInElsewhere,
 		pairing.CodePasswordChanged, pairing.CodeDeviceChanged, pairing.CodeNetwork,

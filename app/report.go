@@ -70,6 +70,7 @@ func (c *Core) SupportReport(p *Problem, t Texts) string {
 		{"report.wrong_passwords", tried.WrongPasswords},
 		{"report.codes_entered", tried.CodesSubmitted},
 		{"report.wrong_codes", tried.WrongCodes},
+		{"report.wrong_checks", tried.WrongChecks},
 		{"report.new_codes", tried.NewCodes},
 		{"report.method_switches", tried.MethodSwitches},
 		{"report.auto_retries", tried.AutoRetries},

@@ -121,6 +121,41 @@ func (r *rig) link() *pairing.LinkScreen {
 	return ls
 }
 
+// testerCheck reads the number the desktop of a scanned login shows from
+// the tester controls (Server.Logins): what the person would read off
+// the screen once the desktop hears of the scan, for tests whose Core's
+// stream is cut at that moment.
+func (r *rig) testerCheck(loginID string) string {
+	r.t.Helper()
+	logins, err := r.Logins("")
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	for _, l := range logins {
+		if l.LoginID == loginID && l.Check != "" {
+			return l.Check
+		}
+	}
+	r.t.Fatalf("login %s is not pending and scanned", loginID)
+	return ""
+}
+
+// scanned has the phone scan the QR code c shows and waits until c shows
+// the check number; it returns the phone's answer and c's state.
+func (r *rig) scanned(c *Core) (*pairing.ScanResult, State) {
+	r.t.Helper()
+	st := c.State()
+	if st.Login == nil {
+		r.t.Fatalf("no pending login; phase %v", st.Phase)
+	}
+	scan, err := r.phone.Scan(context.Background(), st.Login.QRPayload)
+	if err != nil {
+		r.t.Fatalf("phone scan: %v", err)
+	}
+	st = waitFor(r.t, c, "showing the check number", time.Second, func(s State) bool { return s.Login != nil && s.Login.Scanned })
+	return scan, st
+}
+
 // codeFor reads the code the phone shows for the Core's pending login.
 func (r *rig) codeFor(c *Core) string {
 	r.t.Helper()

@@ -49,6 +49,7 @@ type attempts struct {
 	WrongPasswords int
 	CodesSubmitted int
 	WrongCodes     int
+	WrongChecks    int // numbers picked on the phone that this computer did not show
 	NewCodes       int // "Get a new code"
 	MethodSwitches int // code ↔ QR
 	AutoRetries    int // automatic retries after network or server failures

@@ -99,15 +99,17 @@ func TestSignInWithTheQRCode(t *testing.T) {
 	if _, err := pairing.ParseQR(st.Login.QRPayload); err != nil {
 		t.Fatalf("rotated payload does not parse: %v", err)
 	}
-	// When the phone scans the current QR and approves
-	scan, err := r.phone.Scan(ctx, st.Login.QRPayload)
-	if err != nil {
-		t.Fatal(err)
-	}
+	// When the phone scans the current QR code,
+	scan, st := r.scanned(c)
 	if scan.LoginID != st.Login.ID || scan.Device.Name != "ANNA-LAPTOP" {
 		t.Errorf("phone confirms %+v", scan)
 	}
-	if err := r.phone.Approve(ctx, scan.LoginID); err != nil {
+	// Then the desktop shows one of the phone's three numbers;
+	if !slices.Contains(scan.CheckChoices, st.Login.Check) {
+		t.Fatalf("desktop shows %q, the phone offers %v", st.Login.Check, scan.CheckChoices)
+	}
+	// and when the person picks it on the phone,
+	if err := r.phone.Approve(ctx, scan.LoginID, st.Login.Check); err != nil {
 		t.Fatal(err)
 	}
 	// Then the approval is pushed and the desktop signs in without polling

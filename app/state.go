@@ -128,8 +128,12 @@ type LoginView struct {
 	ExpiresAt     time.Time // the whole pending login
 	CodeLength    int       // digits of the phone's code
 	CodeExpiresAt time.Time
-	QRPayload     string // what the QR code encodes; it rotates
+	QRPayload     string // what the QR code encodes; it rotates until a phone scans it
 	QRExpiresAt   time.Time
+	// Scanned: a phone scanned the QR code; it no longer rotates, and the
+	// person picks Check (two digits) on the phone to approve.
+	Scanned bool
+	Check   string
 }
 
 // loginView is the view of the server's pending login.
@@ -148,6 +152,9 @@ func (v *LoginView) setCode(c pairing.CodeInfo) {
 }
 
 func (v *LoginView) setQR(q pairing.QRInfo) { v.QRPayload, v.QRExpiresAt = q.Payload, q.ExpiresAt }
+
+// setScanned shows the check number a scan brought.
+func (v *LoginView) setScanned(check string) { v.Scanned, v.Check = true, check }
 
 // SessionView is this computer's session as the home screen shows it.
 type SessionView struct {

@@ -123,6 +123,14 @@ type desktop struct {
 	keyring *timedKeyring
 	watch   *streamWatch
 	email   string
+	shown   chan checkShown // the first State showing a check number, as the ui is handed it
+	unsub   func()
+}
+
+// checkShown is when the Core published a State with the check number.
+type checkShown struct {
+	at    time.Time
+	check string
 }
 
 // newDesktop builds desktop n against the server at base.
@@ -149,7 +157,26 @@ func newDesktop(base, dir string, n int) (*desktop, error) {
 			Fingerprint: app.Fingerprint(id, "bench-machine", fmt.Sprintf("user%d", n))},
 		Version: "bench",
 	})
-	return &desktop{core: core, keyring: kr, watch: watch}, nil
+	d := &desktop{core: core, keyring: kr, watch: watch, shown: make(chan checkShown, 1)}
+	var once sync.Once
+	// The ui renders what Subscribe hands it; that moment is "showing".
+	d.unsub = core.Subscribe(func(s app.State) {
+		if s.Login != nil && s.Login.Scanned {
+			at := time.Now()
+			once.Do(func() { d.shown <- checkShown{at: at, check: s.Login.Check} })
+		}
+	})
+	return d, nil
+}
+
+// checkShownAt waits until the desktop shows the check number.
+func (d *desktop) checkShownAt(ctx context.Context) (checkShown, error) {
+	select {
+	case c := <-d.shown:
+		return c, nil
+	case <-ctx.Done():
+		return checkShown{}, fmt.Errorf("%s: no check number shown: %w", d.email, ctx.Err())
+	}
 }
 
 // signIn sends the password and waits until the pending login's event
@@ -179,6 +206,7 @@ func (d *desktop) tokenStored(ctx context.Context) (time.Time, error) {
 }
 
 func (d *desktop) close() {
+	d.unsub()
 	d.core.Close()
 	d.watch.close()
 }

@@ -222,6 +222,8 @@ func measureSignins(ctx context.Context, o options) (signinResult, error) {
 	if err != nil {
 		return res, fmt.Errorf("QR wave: %w", err)
 	}
+	logf("scan → number: push p50 %s p95 %s; poll p50 %s p95 %s", ms(res.scanPush.p50()), ms(res.scanPush.p95()),
+		ms(res.scanPoll.p50()), ms(res.scanPoll.p95()))
 	logf("QR: push p50 %s p95 %s; poll p50 %s p95 %s", ms(res.qrPush.p50()), ms(res.qrPush.p95()),
 		ms(res.qrPoll.p50()), ms(res.qrPoll.p95()))
 	if res.code, err = b.codeRuns(ctx, o.codeRuns); err != nil {

@@ -69,10 +69,15 @@ func (r report) method() string {
 			"as a desktop is during the seconds a person needs to scan. Beside each one a reference client polls the "+
 			"same pending login every %s — RFC 8628's default interval — on its own fixed schedule: the protocol has no "+
 			"separate state call, so one poll opens `GET /v1/logins/{id}/events`, reads the state the server replays first "+
-			"and hangs up, which is the cost of a state call. Each phone scans the payload its desktop shows and "+
-			"confirms at a random moment spread over %s (a whole number of poll intervals, so approvals fall evenly on "+
-			"the poll schedule). Both clients are timed from the moment Confirm is sent to the token stored, for the "+
-			"same approval, measured at the real %s interval, not scaled. The polled client needed %s polls on median.\n\n"+
+			"and hangs up, which is the cost of a state call. Each phone scans the payload its desktop shows at a "+
+			"random moment spread over %s (a whole number of poll intervals, so scans fall evenly on the poll "+
+			"schedule). **Scan → check number:** both clients are timed from the moment the phone sends the scan to "+
+			"the moment they have the two-digit check number to show: for the app, when `app.Core` hands the ui "+
+			"(its `Subscribe` callback) a State with `Login.Check`; for the poller, when the poll that first sees "+
+			"`scanned` returns. **Approval:** once both show the number, the person takes a random moment of up to "+
+			"one poll interval to pick it on the phone, and both clients are timed from the moment the number is "+
+			"sent to the token stored, for the same approval. Everything is measured at the real %s interval, not "+
+			"scaled. The polled client needed %s polls on median.\n\n"+
 			"**Code:** %d sign-ins one after another; the phone's code is read first, then the clock runs from "+
 			"`Core.SubmitCode` to the token stored.\n\n",
 			s.concurrent, s.pollEvery, s.window, s.pollEvery, fmt.Sprint(median(toInt64(s.pollCounts))), len(s.code))

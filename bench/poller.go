@@ -18,12 +18,14 @@ import (
 // client polls its token endpoint (default interval 5 s). The protocol has
 // no separate state call, so one poll is what a state call would be: open
 // GET /v1/logins/{id}/events, read the state the server replays first
-// ("qr" while pending, "approved" with the token once approved), hang up.
+// ("qr" while pending, "scanned" with the check number once a phone
+// scanned, "approved" with the token once approved), hang up.
 type poller struct {
 	hc       *http.Client
 	base     string
 	interval time.Duration
 	store    *app.SessionStore
+	shown    chan checkShown // the first poll that saw "scanned", when it returned
 }
 
 // pollResult is when the poll that saw the approval was sent and when its
@@ -34,16 +36,26 @@ type pollResult struct {
 }
 
 // run polls loginID every interval, on a fixed schedule starting now, until
-// a poll sees "approved"; it then stores the token as the desktop does.
+// a poll sees "approved"; it then stores the token as the desktop does. The
+// first poll that sees "scanned" shows the check number (shown).
 func (p *poller) run(ctx context.Context, loginID, device, email string) (pollResult, error) {
 	var res pollResult
 	next := time.Now()
+	scanned := false
 	for {
 		res.polls++
 		res.sent = time.Now()
 		ev, data, err := p.once(ctx, loginID, device)
 		if err != nil {
 			return res, err
+		}
+		if ev == pairing.EventScanned && !scanned {
+			scanned = true
+			var n pairing.ScanNotice
+			if err := json.Unmarshal([]byte(data), &n); err != nil {
+				return res, fmt.Errorf("poller: scanned event: %w", err)
+			}
+			p.shown <- checkShown{at: time.Now(), check: n.Check}
 		}
 		if ev == pairing.EventApproved {
 			var g pairing.Grant

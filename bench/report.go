@@ -37,6 +37,7 @@ func verdict(ok bool) string {
 const (
 	targetStartupRatio = 1.15
 	targetQRp95        = 100 * time.Millisecond
+	targetScanP95      = 100 * time.Millisecond
 	targetVerifies     = 3000.0
 	targetStreamsRSS   = 200 << 20
 )
@@ -72,6 +73,11 @@ func (r report) rows() []row {
 	if s := r.signin; s != nil {
 		poll := fmt.Sprintf("(poll every %s)", s.pollEvery)
 		out = append(out,
+			row{fmt.Sprintf("QR scanned on the phone → desktop shows the check number, p50 of %d", len(s.scanPush)),
+				ms(s.scanPush.p50()), ms(s.scanPoll.p50()) + " " + poll, ratio(float64(s.scanPush.p50()), float64(s.scanPoll.p50())), "—", "—"},
+			row{fmt.Sprintf("QR scanned on the phone → desktop shows the check number, p95 of %d", len(s.scanPush)),
+				ms(s.scanPush.p95()), ms(s.scanPoll.p95()) + " " + poll, ratio(float64(s.scanPush.p95()), float64(s.scanPoll.p95())),
+				"< " + ms(targetScanP95), verdict(s.scanPush.p95() < targetScanP95)},
 			row{fmt.Sprintf("QR approved on the phone → token stored, p50 of %d", len(s.qrPush)),
 				ms(s.qrPush.p50()), ms(s.qrPoll.p50()) + " " + poll, ratio(float64(s.qrPush.p50()), float64(s.qrPoll.p50())), "—", "—"},
 			row{fmt.Sprintf("QR approved on the phone → token stored, p95 of %d", len(s.qrPush)),

@@ -17,8 +17,10 @@ import (
 )
 
 // signinResult holds the sign-in latencies, all measured from the moment the
-// person acts (Confirm on the phone, or the last digit typed).
+// person acts (the scan, the number picked on the phone, or the last digit typed).
 type signinResult struct {
+	scanPush   durations // scan on the phone → the desktop's State shows the check number (app.Core, SSE)
+	scanPoll   durations // the same scans → a desktop polling every interval has the check number
 	qrPush     durations // approval on the phone → token in the desktop's keychain (app.Core, SSE)
 	qrPoll     durations // the same approvals → token stored by a desktop polling every interval
 	pollEvery  time.Duration
@@ -79,17 +81,21 @@ func (b *signinBench) close() error {
 }
 
 // qrWave signs in n desktops at once, each with a poller beside it, then has
-// each phone approve at a random moment spread over window (a multiple of
-// the poll interval, so approvals fall at every phase of the poll
-// schedule). Both the pushed and the polled desktop learn of the same
-// approval; both are timed from the moment the phone sends Confirm.
+// each phone scan at a random moment spread over window (a multiple of the
+// poll interval, so scans fall at every phase of the poll schedule). Both
+// the pushed and the polled desktop show the check number of the same
+// scan; both are timed from the moment the phone sends the scan. Once both
+// show it, the person takes a random moment of up to one interval to pick
+// it, and both desktops learn of the same approval, timed from the moment
+// the phone sends the number.
 func (b *signinBench) qrWave(ctx context.Context, n int, interval, window time.Duration, logf func(string, ...any)) (signinResult, error) {
 	res := signinResult{pollEvery: interval, concurrent: n, window: window}
 	type ready struct {
-		d     *desktop
-		login *app.LoginView
-		poll  chan pollResult
-		perr  chan error
+		d      *desktop
+		login  *app.LoginView
+		poller *poller
+		poll   chan pollResult
+		perr   chan error
 	}
 	desks := make([]ready, n)
 	pollHC := &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
@@ -104,9 +110,9 @@ func (b *signinBench) qrWave(ctx context.Context, n int, interval, window time.D
 			return res, err
 		}
 		d.core.UseMethod(app.MethodQR)
-		p := &poller{hc: pollHC, base: b.base, interval: interval,
+		p := &poller{hc: pollHC, base: b.base, interval: interval, shown: make(chan checkShown, 1),
 			store: app.NewSessionStore(app.SessionStoreOptions{Keyring: newTimedKeyring()})}
-		r := ready{d: d, login: login, poll: make(chan pollResult, 1), perr: make(chan error, 1)}
+		r := ready{d: d, login: login, poller: p, poll: make(chan pollResult, 1), perr: make(chan error, 1)}
 		go func() {
 			pr, err := p.run(ctx, login.ID, d.core.Device().Fingerprint, benchEmail(i))
 			if err != nil {
@@ -117,13 +123,14 @@ func (b *signinBench) qrWave(ctx context.Context, n int, interval, window time.D
 		}()
 		desks[i] = r
 	}
-	logf("QR wave: %d desktops waiting, approvals spread over %s", n, window)
+	logf("QR wave: %d desktops waiting, scans spread over %s", n, window)
 
 	start := time.Now()
 	type sample struct {
-		push, poll time.Duration
-		polls      int
-		err        error
+		scanPush, scanPoll time.Duration
+		push, poll         time.Duration
+		polls              int
+		err                error
 	}
 	samples := make([]sample, n)
 	var wg sync.WaitGroup
@@ -134,13 +141,39 @@ func (b *signinBench) qrWave(ctx context.Context, n int, interval, window time.D
 			defer wg.Done()
 			time.Sleep(time.Until(at))
 			s := &samples[i]
-			t0, err := b.approve(ctx, i, r.d)
+			wctx, cancel := context.WithTimeout(ctx, 4*interval+10*time.Second)
+			defer cancel()
+			ts, err := b.scan(wctx, i, r.d)
 			if err != nil {
 				s.err = err
 				return
 			}
-			wctx, cancel := context.WithTimeout(ctx, 2*interval+10*time.Second)
-			defer cancel()
+			pushed, err := r.d.checkShownAt(wctx)
+			if err != nil {
+				s.err = err
+				return
+			}
+			var polled checkShown
+			select {
+			case polled = <-r.poller.shown:
+			case err := <-r.perr:
+				s.err = err
+				return
+			case <-wctx.Done():
+				s.err = fmt.Errorf("poller never showed the check number: %w", wctx.Err())
+				return
+			}
+			if polled.check != pushed.check {
+				s.err = fmt.Errorf("desktop %d: pushed check %s, polled %s", i, pushed.check, polled.check)
+				return
+			}
+			s.scanPush, s.scanPoll = pushed.at.Sub(ts), polled.at.Sub(ts)
+			time.Sleep(time.Duration(rand.Int64N(int64(interval)))) // the person compares and picks
+			t0 := time.Now()
+			if err := b.phones[i].Approve(ctx, r.login.ID, pushed.check); err != nil {
+				s.err = fmt.Errorf("phone %d approve: %w", i, err)
+				return
+			}
 			stored, err := r.d.tokenStored(wctx)
 			if err != nil {
 				s.err = err
@@ -162,6 +195,8 @@ func (b *signinBench) qrWave(ctx context.Context, n int, interval, window time.D
 		if s.err != nil {
 			return res, s.err
 		}
+		res.scanPush = append(res.scanPush, s.scanPush)
+		res.scanPoll = append(res.scanPoll, s.scanPoll)
 		res.qrPush = append(res.qrPush, s.push)
 		res.qrPoll = append(res.qrPoll, s.poll)
 		res.pollCounts = append(res.pollCounts, s.polls)
@@ -169,16 +204,17 @@ func (b *signinBench) qrWave(ctx context.Context, n int, interval, window time.D
 	return res, nil
 }
 
-// approve scans the QR code the desktop shows now and confirms on the
-// phone; it returns when Confirm was sent. A payload that rotated between
-// reading and scanning is read again.
-func (b *signinBench) approve(ctx context.Context, i int, d *desktop) (time.Time, error) {
+// scan has phone i scan the QR code desktop d shows now; it returns when
+// the scan was sent. A payload that rotated between reading and scanning is
+// read again.
+func (b *signinBench) scan(ctx context.Context, i int, d *desktop) (time.Time, error) {
 	phone := b.phones[i]
 	for try := 0; ; try++ {
 		st := d.core.State()
 		if st.Login == nil {
 			return time.Time{}, fmt.Errorf("desktop %d is not verifying (phase %s, %s)", i, st.Phase, problemCode(st.Problem))
 		}
+		t0 := time.Now()
 		_, err := phone.Scan(ctx, st.Login.QRPayload)
 		var pe *pairing.Error
 		if err != nil && errors.As(err, &pe) && pe.Code == pairing.CodeInvalidQR && try < 3 {
@@ -187,10 +223,6 @@ func (b *signinBench) approve(ctx context.Context, i int, d *desktop) (time.Time
 		}
 		if err != nil {
 			return time.Time{}, fmt.Errorf("phone %d scan: %w", i, err)
-		}
-		t0 := time.Now()
-		if err := phone.Approve(ctx, st.Login.ID); err != nil {
-			return time.Time{}, fmt.Errorf("phone %d approve: %w", i, err)
 		}
 		return t0, nil
 	}

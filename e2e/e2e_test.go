@@ -10,12 +10,15 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -293,6 +296,75 @@ func TestSignInWithCodeRestoreAndRevokeFromPhone(t *testing.T) {
 	if err != nil {
 		t.Fatal(fmt.Errorf("scanning the app's folders: %w", err))
 	}
+}
+
+// testerLogin reads the pending login of the demo account from the mock
+// server's tester controls: the QR payload a phone camera would read off the
+// window, and once scanned, the number the window shows.
+func testerLogin(t *testing.T, server string) (payload, check string) {
+	t.Helper()
+	resp, err := http.Get(server + "/mock/v1/logins?email=" + mockserver.DemoEmail)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out struct {
+		Logins []struct {
+			QR    pairing.QRInfo `json:"qr"`
+			Check string         `json:"check"`
+		} `json:"logins"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || len(out.Logins) != 1 {
+		t.Fatalf("tester logins: %v, %d pending", err, len(out.Logins))
+	}
+	return out.Logins[0].QR.Payload, out.Logins[0].Check
+}
+
+// TestSignInByQRWithTheCheckNumber is the QR path from the keyboard: the
+// person types e-mail and password, the phone scans the QR code, the window
+// turns to "Confirm on your phone" with the number, and picking that number
+// on the phone signs the desktop in.
+func TestSignInByQRWithTheCheckNumber(t *testing.T) {
+	bin := binDir(t)
+	if os.Getenv("DISPLAY") == "" || os.Getenv("DBUS_SESSION_BUS_ADDRESS") == "" {
+		t.Fatal("needs DISPLAY and a D-Bus session with a Secret Service: run through `make e2e`")
+	}
+	server := startMockServer(t, bin)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	phone := phoneSignedIn(ctx, t, server)
+	d := startDesktop(t, bin, server, testEnv(t.TempDir()))
+	d.screen(t, "signin", 30*time.Second)
+
+	// Given the person typed e-mail and password,
+	typePassword(t, d)
+	d.screen(t, "verify", 30*time.Second)
+
+	// when the phone scans the desktop's QR code,
+	payload, _ := testerLogin(t, server)
+	scan, err := phone.Scan(ctx, payload)
+	if err != nil {
+		t.Fatalf("phone scan: %v", err)
+	}
+	if scan.Network != pairing.NetworkSame {
+		t.Errorf("desktop and phone on this machine, yet the network is %q", scan.Network)
+	}
+	// then the window turns to the number, one of the phone's three;
+	d.waitLog(t, "view=confirm", 5*time.Second)
+	_, check := testerLogin(t, server)
+	if !slices.Contains(scan.CheckChoices, check) {
+		t.Fatalf("the window shows %q, the phone offers %v", check, scan.CheckChoices)
+	}
+	// and when the person picks it on the phone, the desktop is signed in.
+	if err := phone.Approve(ctx, scan.LoginID, check); err != nil {
+		t.Fatalf("approve: %v", err)
+	}
+	d.screen(t, "home", 30*time.Second)
+	waitFor(t, "the keychain entry", 10*time.Second, func() bool {
+		v, err := keychainLookup(server, mockserver.DemoEmail)
+		return err == nil && strings.Contains(v, pairing.TokenPrefix)
+	})
+	d.stop()
 }
 
 // TestDemoModeKeepsTheSessionAcrossRestarts is the quick start as a person

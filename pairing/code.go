@@ -40,3 +40,17 @@ func NormalizeCode(s string, length int) (string, error) {
 	}
 	return out, nil
 }
+
+// ValidCheck reports whether s is a check number as the protocol writes
+// it: exactly CheckDigits ASCII digits.
+func ValidCheck(s string) bool {
+	if len(s) != CheckDigits {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}

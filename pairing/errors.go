@@ -22,6 +22,14 @@ const (
 	CodeForbidden          = "forbidden"
 	CodeInternal           = "internal_error"
 
+	// CodeAlreadyScanned (409): a phone has scanned this login's QR code
+	// already; no other scan is accepted, and only that phone may approve.
+	CodeAlreadyScanned = "already_scanned"
+	// CodeWrongCheck (400): the phone picked another number than the one the
+	// computer shows; the login is declined and ended. It is also the reason
+	// of the desktop's "declined" event then.
+	CodeWrongCheck = "wrong_check"
+
 	// Session end reasons: error codes of 401 answers to session calls and the
 	// reason of a "revoked" session event.
 	CodeInvalidToken      = "invalid_token"

@@ -8,6 +8,7 @@ type loginStream struct {
 	ch      chan<- LoginEvent
 	loginID string // every QR payload must name it
 	lastQR  string // the payload last delivered, to drop replays
+	check   string // the check number last delivered, to drop replays
 	ended   bool   // the server said the login is over (approved, declined, expired, gone)
 }
 
@@ -55,7 +56,32 @@ func (s *loginStream) event(ev sseEvent) bool {
 		s.ended = true
 		s.send(LoginEvent{Type: EventApproved, Grant: &g})
 		return true
-	case EventDeclined, EventExpired:
+	case EventScanned:
+		var n ScanNotice
+		if err := decodeEventData(ev, &n); err != nil {
+			s.fail(err)
+			return true
+		}
+		if !ValidCheck(n.Check) {
+			s.fail(&Error{Code: CodeBadResponse, Message: "scanned event without a two-digit check number"})
+			return true
+		}
+		if n.Check == s.check {
+			return false // replayed after a reconnect
+		}
+		s.check = n.Check
+		return !s.send(LoginEvent{Type: EventScanned, Check: n.Check})
+	case EventDeclined:
+		// The login is over whatever the data says; an unreadable reason is
+		// only a less precise message.
+		var d Decline
+		if decodeEventData(ev, &d) != nil || !isIDChars(d.Reason) || len(d.Reason) > 32 {
+			d.Reason = ""
+		}
+		s.ended = true
+		s.send(LoginEvent{Type: EventDeclined, Reason: d.Reason})
+		return true
+	case EventExpired:
 		s.ended = true
 		s.send(LoginEvent{Type: ev.Type})
 		return true

@@ -3,6 +3,7 @@ package pairing_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -29,13 +30,18 @@ func TestQRApprovalIsPushed(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Scan: %v", err)
 	}
-	if scan.LoginID != pl.LoginID || scan.Device.Name != dev.Name {
-		t.Fatalf("phone shows %+v, want %s from %s", scan, pl.LoginID, dev.Name)
+	if scan.LoginID != pl.LoginID || scan.Device.Name != dev.Name || scan.Network != pairing.NetworkSame {
+		t.Fatalf("phone shows %+v, want %s from %s on the same network", scan, pl.LoginID, dev.Name)
 	}
-	if err := p.Approve(t.Context(), pl.LoginID); err != nil {
+	// Then the desktop is told the number to show, one of the phone's three;
+	ev = next(t, ch)
+	if ev.Type != pairing.EventScanned || !slices.Contains(scan.CheckChoices, ev.Check) {
+		t.Fatalf("event = %+v, want scanned with one of %v", ev, scan.CheckChoices)
+	}
+	// and when the person picks that number, it is pushed a working token, and the stream ends.
+	if err := p.Approve(t.Context(), pl.LoginID, ev.Check); err != nil {
 		t.Fatalf("Approve: %v", err)
 	}
-	// Then the desktop is pushed a working token, and the stream ends.
 	ev = next(t, ch)
 	if ev.Type != pairing.EventApproved || ev.Grant == nil {
 		t.Fatalf("event = %+v, want approved", ev)
@@ -224,7 +230,7 @@ func TestReconnectDoesNotLoseApproval(t *testing.T) {
 	if _, err := p.Scan(t.Context(), qr.QR.Payload); err != nil {
 		t.Fatalf("Scan: %v", err)
 	}
-	if err := p.Approve(t.Context(), pl.LoginID); err != nil {
+	if err := p.Approve(t.Context(), pl.LoginID, m.checkOf(pl.LoginID)); err != nil {
 		t.Fatalf("Approve: %v", err)
 	}
 	close(g.release)

@@ -57,7 +57,11 @@ func TestOnlyTheClientThatStartedALoginMayUseIt(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Scan of the unrotated QR: %v", err)
 	}
-	if err := p.Approve(t.Context(), phoneScan.LoginID); err != nil {
+	shown := next(t, ch)
+	if shown.Type != pairing.EventScanned {
+		t.Fatalf("event = %+v, want scanned", shown)
+	}
+	if err := p.Approve(t.Context(), phoneScan.LoginID, shown.Check); err != nil {
 		t.Fatalf("Approve: %v", err)
 	}
 	ev := next(t, ch)

@@ -174,16 +174,8 @@ func TestLoginStreamMalformedEvents(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			// Given a server that sends these events
-			base, _ := countingServer(t, func(w http.ResponseWriter, r *http.Request, _ int) {
-				sseHeader(w)
-				_, _ = io.WriteString(w, tc.stream)
-				w.(http.Flusher).Flush()
-				<-r.Context().Done()
-			})
-			c := newClient(t, base, pairing.Options{Sleep: (&sleepLog{}).sleep})
-			// When the desktop follows the login
-			got := drain(t, c.LoginEvents(t.Context(), "lg1"), 5*time.Second)
+			// Given a server that sends these events, when the desktop follows the login,
+			got := loginEventsOf(t, tc.stream)
 			// Then it delivers the meaningful events, and a broken one ends the stream with an error.
 			var types []string
 			for _, ev := range got {
@@ -197,6 +189,20 @@ func TestLoginStreamMalformedEvents(t *testing.T) {
 			}
 		})
 	}
+}
+
+// loginEventsOf is what a desktop following login "lg1" delivers from a
+// server that sends stream and then holds the connection open.
+func loginEventsOf(t *testing.T, stream string) []pairing.LoginEvent {
+	t.Helper()
+	base, _ := countingServer(t, func(w http.ResponseWriter, r *http.Request, _ int) {
+		sseHeader(w)
+		_, _ = io.WriteString(w, stream)
+		w.(http.Flusher).Flush()
+		<-r.Context().Done()
+	})
+	c := newClient(t, base, pairing.Options{Sleep: (&sleepLog{}).sleep})
+	return drain(t, c.LoginEvents(t.Context(), "lg1"), 5*time.Second)
 }
 
 func TestStreamReconnectSendsLastEventID(t *testing.T) {

@@ -109,23 +109,49 @@ type SessionInfo struct {
 // Login event types of GET /v1/logins/{id}/events.
 const (
 	EventQR       = "qr"       // data: QRInfo
+	EventScanned  = "scanned"  // data: ScanNotice; the QR code stops rotating
 	EventApproved = "approved" // data: Grant
-	EventDeclined = "declined" // data: {}
+	EventDeclined = "declined" // data: Decline
 	EventExpired  = "expired"  // data: {}
 )
+
+// CheckDigits is the length of the check number the desktop shows after a
+// scan and the phone picks among three.
+const CheckDigits = 2
+
+// ScanNotice is the data of a "scanned" event: a phone scanned the QR
+// code, and the person must pick Check on it.
+type ScanNotice struct {
+	Check string `json:"check"`
+}
+
+// Reasons of a "declined" event.
+const (
+	DeclinedOnPhone    = "declined"     // the person tapped Decline
+	DeclinedWrongCheck = CodeWrongCheck // the phone picked another number than the computer shows
+)
+
+// Decline is the data of a "declined" event.
+type Decline struct {
+	Reason string `json:"reason"`
+}
 
 // Session event types of GET /v1/session/events.
 const (
 	EventRevoked = "revoked" // data: SessionEnd
 )
 
-// LoginEvent is one event of a pending login's stream. Exactly one of QR and
-// Grant is set for "qr" and "approved"; neither for "declined" and "expired".
+// LoginEvent is one event of a pending login's stream. QR is set for "qr",
+// Check for "scanned", Grant for "approved"; Reason may be set for
+// "declined" (DeclinedOnPhone, DeclinedWrongCheck, or "" from an older
+// server); nothing for "expired".
 type LoginEvent struct {
-	Type  string
-	QR    *QRInfo
-	Grant *Grant
-	Err   error // set for EventError only
+	Type   string
+	QR     *QRInfo
+	Check  string
+	Grant  *Grant
+	Reason string
+	Err    error // set for EventError only
 }
 
 // SessionEnd is the data of a "revoked" session event.
@@ -167,9 +193,17 @@ type PendingRequest struct {
 	CodeExpiresAt time.Time `json:"code_expires_at"`
 	Device        Device    `json:"device"`
 	IP            string    `json:"ip"`
+	Network       string    `json:"network"` // NetworkSame or NetworkDifferent: the phone's address against IP
 	CreatedAt     time.Time `json:"created_at"`
 	Scanned       bool      `json:"scanned"`
 }
+
+// Network values: whether the phone calls from the desktop's network (the
+// same IPv4 /24 or IPv6 /56, or both on loopback).
+const (
+	NetworkSame      = "same"
+	NetworkDifferent = "different"
+)
 
 // LinkedDevice is a desktop signed in to the account, as the phone lists it.
 type LinkedDevice struct {
@@ -191,12 +225,22 @@ type ScanRequest struct {
 	Payload string `json:"payload"`
 }
 
-// ScanResult is what the phone shows for confirmation after a scan.
+// ScanResult is what the phone shows for confirmation after a scan: who
+// asks, from which network, and three numbers to pick from, one of them
+// the one the computer now shows.
 type ScanResult struct {
-	LoginID   string    `json:"login_id"`
-	Device    Device    `json:"device"`
-	IP        string    `json:"ip"`
-	CreatedAt time.Time `json:"created_at"`
+	LoginID      string    `json:"login_id"`
+	Device       Device    `json:"device"`
+	IP           string    `json:"ip"`
+	Network      string    `json:"network"`
+	CheckChoices []string  `json:"check_choices"`
+	CreatedAt    time.Time `json:"created_at"`
+}
+
+// ApproveRequest is the body of POST /phone/v1/logins/{id}/approve: the
+// number the person picked.
+type ApproveRequest struct {
+	Check string `json:"check"`
 }
 
 // PasswordChange is the body of POST /phone/v1/password.

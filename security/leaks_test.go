@@ -132,7 +132,8 @@ func TestNoSecretLeaksAfterWholeFlows(t *testing.T) {
 	if resp := phone.call("POST", "/phone/v1/qr/scan", pairing.ScanRequest{Payload: current}); resp.Status != http.StatusOK {
 		t.Fatalf("scan: %d %s", resp.Status, resp.Body)
 	}
-	if resp := phone.call("POST", "/phone/v1/logins/"+login.ID+"/approve", nil); resp.Status != http.StatusOK {
+	st = d.waitFor(t, "the number to pick", func(s app.State) bool { return s.Login != nil && s.Login.Scanned })
+	if resp := phone.call("POST", "/phone/v1/logins/"+login.ID+"/approve", pairing.ApproveRequest{Check: st.Login.Check}); resp.Status != http.StatusOK {
 		t.Fatalf("approve: %d %s", resp.Status, resp.Body)
 	}
 	see(d.waitFor(t, "signed in by QR", func(s app.State) bool { return s.Phase == app.PhaseSignedIn }))

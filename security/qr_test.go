@@ -123,7 +123,7 @@ func TestHostileQRPayloads(t *testing.T) {
 	if ls.Pending[0].Scanned {
 		t.Error("a hostile payload marked the pending login scanned")
 	}
-	if resp := phone.call("POST", "/phone/v1/logins/"+id+"/approve", nil); resp.Status != http.StatusConflict {
+	if resp := phone.call("POST", "/phone/v1/logins/"+id+"/approve", pairing.ApproveRequest{Check: "42"}); resp.Status != http.StatusConflict {
 		t.Errorf("approve without a real scan: HTTP %d %s, want 409", resp.Status, resp.Body)
 	}
 	if len(ls.Devices) != 0 {

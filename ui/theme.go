@@ -68,8 +68,9 @@ func (u *UI) applyFonts() {
 	}()
 }
 
-// bigText is the app's theme with larger text, for the security code.
-type bigText struct{}
+// bigText is the app's theme with larger text: heading size for the
+// security code, or size when it is set (the check number).
+type bigText struct{ size float32 }
 
 func (bigText) base() fyne.Theme { return fyne.CurrentApp().Settings().Theme() }
 
@@ -79,7 +80,10 @@ func (t bigText) Color(n fyne.ThemeColorName, v fyne.ThemeVariant) color.Color {
 func (t bigText) Font(s fyne.TextStyle) fyne.Resource     { return t.base().Font(s) }
 func (t bigText) Icon(n fyne.ThemeIconName) fyne.Resource { return t.base().Icon(n) }
 func (t bigText) Size(n fyne.ThemeSizeName) float32 {
-	if n == theme.SizeNameText {
+	switch {
+	case n == theme.SizeNameText && t.size > 0:
+		return t.size
+	case n == theme.SizeNameText:
 		return t.base().Size(theme.SizeNameHeadingText)
 	}
 	return t.base().Size(n)

@@ -15,7 +15,9 @@ import (
 
 // verifyScreen proves the phone: the security code shown on the phone, or
 // the QR code scanned by it. The code field has the focus on arrival and
-// submits itself on the last digit; Esc cancels the pending login.
+// submits itself on the last digit; Esc cancels the pending login. Once a
+// phone has scanned the QR code, its tab shows the number to pick on the
+// phone instead (confirmView).
 type verifyScreen struct {
 	u        *UI
 	box      fyne.CanvasObject
@@ -27,6 +29,8 @@ type verifyScreen struct {
 	codeLeft *widget.Label
 	renew    *escButton
 	qr       *qrView
+	qrBox    *fyne.Container
+	confirm  *confirmView
 	help     *widget.Accordion
 	cancel   *escButton
 	activity *widget.Activity
@@ -44,6 +48,7 @@ func newVerifyScreen(u *UI, s app.State) *verifyScreen {
 	length := app.DefaultCodeLength
 	if s.Login != nil {
 		length = s.Login.CodeLength
+		v.login.Scanned = s.Login.Scanned // a scan before this screen (a language switch) is no news
 	}
 	device := u.core.Device().Name
 	if device == "" {
@@ -72,10 +77,11 @@ func newVerifyScreen(u *UI, s app.State) *verifyScreen {
 	)
 
 	v.qr = newQRView()
-	qrBox := container.NewVBox(newText(tr("verify.qr_steps", map[string]any{"Device": device})), v.qr.box)
+	v.qrBox = container.NewVBox(newText(tr("verify.qr_steps", map[string]any{"Device": device})), v.qr.box)
+	v.confirm = newConfirmView(v.onCancel)
 
 	v.codeTab = container.NewTabItem(tr("verify.tab_code"), codeBox)
-	v.qrTab = container.NewTabItem(tr("verify.tab_qr"), qrBox)
+	v.qrTab = container.NewTabItem(tr("verify.tab_qr"), container.NewStack(v.qrBox, v.confirm.box))
 	v.tabs = container.NewAppTabs(v.codeTab, v.qrTab)
 	v.tabs.OnSelected = v.onTab
 
@@ -162,14 +168,18 @@ func (v *verifyScreen) tick() {
 func (v *verifyScreen) update(s app.State) {
 	if s.Login != nil {
 		v.code.length = s.Login.CodeLength
+		scanned := s.Login.Scanned && !v.login.Scanned
 		v.login = *s.Login
-		v.qr.setPayload(s.Login.QRPayload)
+		v.showQROrNumber(scanned)
 	}
 	if s.Method != v.method {
 		v.method = s.Method
 		v.tabs.OnSelected = nil // following the core, not the person: do not report back
 		if s.Method == app.MethodQR {
 			v.tabs.Select(v.qrTab)
+			if v.u.win.Canvas().Focused() == v.code {
+				v.u.win.Canvas().Unfocus() // the field is out of sight: keys must not land in it
+			}
 		} else {
 			v.tabs.Select(v.codeTab)
 		}
@@ -197,6 +207,21 @@ func (v *verifyScreen) update(s app.State) {
 		}
 	}
 	v.tick()
+}
+
+// showQROrNumber draws the QR code until a phone scans it, then the number
+// to pick on the phone; scanned says the scan is news.
+func (v *verifyScreen) showQROrNumber(scanned bool) {
+	if !v.login.Scanned {
+		v.qr.setPayload(v.login.QRPayload)
+		return
+	}
+	v.qrBox.Hide()
+	v.qr.setPayload("") // the scanned code is of no use to anyone now
+	v.confirm.show(v.login.Check)
+	if scanned {
+		v.u.opts.Log.Info("phone scanned", "view", "confirm")
+	}
 }
 
 // onCodeChanged sends the code once it has all its digits.

@@ -136,15 +136,24 @@ func TestDeclinedOnThePhoneSaysSo(t *testing.T) {
 // decodeQR reads the QR code in what the window shows right now.
 func decodeQR(t *testing.T, img image.Image) string {
 	t.Helper()
-	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := qrcode.NewQRCodeReader().Decode(bmp, map[gozxing.DecodeHintType]any{gozxing.DecodeHintType_TRY_HARDER: true})
+	text, err := readQR(img)
 	if err != nil {
 		t.Fatalf("no QR code readable in the window: %v", err)
 	}
-	return res.GetText()
+	return text
+}
+
+// readQR is what a phone camera pointed at img reads, if anything.
+func readQR(img image.Image) (string, error) {
+	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
+	if err != nil {
+		return "", err
+	}
+	res, err := qrcode.NewQRCodeReader().Decode(bmp, map[gozxing.DecodeHintType]any{gozxing.DecodeHintType_TRY_HARDER: true})
+	if err != nil {
+		return "", err
+	}
+	return res.GetText(), nil
 }
 
 func TestTheQRCodeOnScreenIsTheCurrentPayloadAndRotates(t *testing.T) {
@@ -174,13 +183,15 @@ func TestTheQRCodeOnScreenIsTheCurrentPayloadAndRotates(t *testing.T) {
 		t.Fatalf("after rotation the QR code on screen is not the new payload")
 	}
 
-	// When the phone scans what is on screen and approves, the person is in.
+	// When the phone scans what is on screen and the person picks the number
+	// the window then shows, the person is in.
 	scan, err := h.phone.Scan(h.ctx, second)
 	if err != nil {
 		t.Fatalf("the phone could not use the QR code on screen: %v", err)
 	}
+	h.waitFor("the number", func() bool { return v.confirm.box.Visible() })
 	h.act(func() {
-		if err := h.phone.Approve(h.ctx, scan.LoginID); err != nil {
+		if err := h.phone.Approve(h.ctx, scan.LoginID, v.confirm.number.Text); err != nil {
 			t.Fatal(err)
 		}
 	})

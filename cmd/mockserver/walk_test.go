@@ -63,3 +63,45 @@ func TestTesterWalkScript(t *testing.T) {
 		})
 	}
 }
+
+// The phishing walk of docs/TESTING.md ("Playing the attacker") runs as
+// written: its shell blocks, in order, against the mock server binary.
+func TestPhishingWalkInTesting(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	doc, err := os.ReadFile("../../docs/TESTING.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	section := string(doc)
+	start := strings.Index(section, "## Playing the attacker")
+	if start < 0 {
+		t.Fatal("TESTING.md has no section \"Playing the attacker\"")
+	}
+	section = section[start:]
+	section = section[:strings.Index(section[3:], "\n## ")+3]
+	var script strings.Builder
+	for _, m := range regexp.MustCompile("(?s)```sh\n(.*?)```").FindAllStringSubmatch(section, -1) {
+		script.WriteString(m[1])
+	}
+	p := startProcess(t, buildBinary(t), "--addr", "127.0.0.1:0")
+	cmd := exec.Command("bash", "-euo", "pipefail", "-c", script.String())
+	cmd.Env = append(os.Environ(), "B="+p.url)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("the walk failed: %v\n%s", err, out)
+	}
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	want := []string{`"ip":"203.0.113.7","network":"different"`, "wrong_check", "login_declined", "login_declined",
+		`"path":"/v1/logins","remote_ip":"203.0.113.7"`, `"remote_ip":"198.51.100.23"`, "same", "linked: DESKTOP-7QF2"}
+	text := strings.Join(lines, "\n")
+	for _, w := range want {
+		if !strings.Contains(text, w) {
+			t.Errorf("the walk's output lacks %q:\n%s", w, text)
+		}
+	}
+	if strings.Contains(text, "null") {
+		t.Errorf("a step of the walk found nothing:\n%s", text)
+	}
+}

@@ -30,8 +30,7 @@ func (s *Server) testerAllowed(r *http.Request) *apiError {
 		}
 		return nil
 	}
-	ip := net.ParseIP(clientIP(r))
-	if ip == nil || !ip.IsLoopback() {
+	if !isLoopback(peerIP(r)) { // the peer itself: the address header does not open the controls
 		return newAPIError(http.StatusForbidden, pairing.CodeForbidden,
 			"the tester controls answer only on this machine unless the server runs with --admin-token")
 	}
@@ -79,6 +78,9 @@ func isJSON(contentType string) bool {
 func (s *Server) guard(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch {
+		case badClientIP(r) && !isInfraPath(r.URL.Path):
+			writeAPIError(w, r, errBadClientIP())
+			return
 		case isTesterPath(r.URL.Path):
 			e := s.testerAllowed(r)
 			if e == nil {

@@ -180,10 +180,13 @@ func TestDeclinedLoginAnswersDeclined(t *testing.T) {
 	h.do("POST", "/v1/logins/"+pl.LoginID+"/code", pairing.CodeRequest{Code: code}, ownerHdr(laptop)).
 		apiErr(t, http.StatusConflict, pairing.CodeLoginDeclined)
 	h.do("POST", "/v1/logins/"+pl.LoginID+"/code/renew", nil, ownerHdr(laptop)).apiErr(t, http.StatusConflict, pairing.CodeLoginDeclined)
-	h.do("POST", "/phone/v1/logins/"+pl.LoginID+"/approve", nil, bearer(phone)).
-		apiErr(t, http.StatusConflict, pairing.CodeLoginDeclined)
+	h.approve(phone, pl.LoginID, "42").apiErr(t, http.StatusConflict, pairing.CodeLoginDeclined)
 	late := h.openStream("/v1/logins/"+pl.LoginID+"/events", ownerHdr(laptop))
-	late.expect(t, pairing.EventDeclined, nil)
+	var d pairing.Decline
+	late.expect(t, pairing.EventDeclined, &d)
+	if d.Reason != pairing.DeclinedOnPhone {
+		t.Errorf("a replayed decline says %q, want %q", d.Reason, pairing.DeclinedOnPhone)
+	}
 }
 
 func TestLoginCallsOnUnknownLogins(t *testing.T) {

@@ -62,6 +62,19 @@ func decodeScanRequest(data []byte) (pairing.ScanRequest, error) {
 	return req, nil
 }
 
+// decodeApproveRequest decodes POST /phone/v1/logins/{id}/approve and
+// returns the picked check number.
+func decodeApproveRequest(data []byte) (string, error) {
+	var req pairing.ApproveRequest
+	if err := decodeJSONBytes(data, &req); err != nil {
+		return "", err
+	}
+	if !pairing.ValidCheck(req.Check) {
+		return "", badRequest(`send the number picked on the phone: {"check":"NN"}, two digits`)
+	}
+	return req.Check, nil
+}
+
 // decodePasswordChange decodes POST /phone/v1/password.
 func decodePasswordChange(data []byte) (pairing.PasswordChange, error) {
 	var req pairing.PasswordChange

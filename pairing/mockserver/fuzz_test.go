@@ -83,6 +83,8 @@ var bodyDecoders = []struct {
 	{"POST /mock/v1/faults", func(d []byte) error { _, err := decodeFaultRequest(d); return err }, nil},
 	{"POST /mock/v1/clock", func(d []byte) error { _, err := decodeClockRequest(d); return err }, nil},
 	{"POST /mock/v1/maintenance", func(d []byte) error { _, err := decodeMaintenanceRequest(d); return err }, nil},
+	// The check number is no secret: the computer shows it, and the scan answer lists it among three.
+	{"POST /phone/v1/logins/{id}/approve", func(d []byte) error { _, err := decodeApproveRequest(d); return err }, nil},
 }
 
 // qrSecretOf is the secret of a valid QR payload, "" otherwise.
@@ -110,6 +112,7 @@ func FuzzDecodePhoneAndTesterRequests(f *testing.F) {
 		`{"path":"/v1/**","status":503,"body":"<html>","content_type":"text/html"}`, `{"path":"/mock/**","status":500}`,
 		`{"delay":"1s","count":-1,"probability":0.5}`, `{"advance":"24h"}`, `{"advance":"-1h"}`,
 		`{"on":true}`, `{"on":null}`, `{}`, `[]`, `null`, `{"a":1}}`, "\xff", "",
+		`{"check":"42"}`, `{"CHECK":"42"}`, `{"check":"4２"}`, `{"check":42}`,
 	} {
 		f.Add(uint8(i), []byte(seed))
 	}

@@ -144,6 +144,32 @@ func (h *harness) codeOnPhone(phoneToken, loginID string) string {
 	return ""
 }
 
+// scan has the phone scan payload and returns what it shows.
+func (h *harness) scan(phoneToken, payload string) pairing.ScanResult {
+	h.t.Helper()
+	var sr pairing.ScanResult
+	h.do("POST", "/phone/v1/qr/scan", pairing.ScanRequest{Payload: payload}, bearer(phoneToken)).decode(h.t, http.StatusOK, &sr)
+	return sr
+}
+
+// approve has the phone pick check for loginID.
+func (h *harness) approve(phoneToken, loginID, check string) *response {
+	h.t.Helper()
+	return h.do("POST", "/phone/v1/logins/"+loginID+"/approve", pairing.ApproveRequest{Check: check}, bearer(phoneToken))
+}
+
+// checkOf is the number the desktop of a scanned login shows, as the tester controls list it.
+func (h *harness) checkOf(loginID string) string {
+	h.t.Helper()
+	for _, l := range h.testerLogins("") {
+		if l.LoginID == loginID {
+			return l.Check
+		}
+	}
+	h.t.Fatalf("login %s is not pending", loginID)
+	return ""
+}
+
 // signIn runs the whole code flow for dev and returns the grant.
 func (h *harness) signIn(dev pairing.Device) pairing.Grant {
 	h.t.Helper()
@@ -249,13 +275,13 @@ func (s *stream) next(t *testing.T) event {
 	return event{}
 }
 
-// expect reads events until one named name arrives (skipping "qr" events
-// unless name is "qr") and decodes its data into v.
+// expect reads events until one named name arrives (skipping "qr" and
+// "scanned" events unless name is one of them) and decodes its data into v.
 func (s *stream) expect(t *testing.T, name string, v any) {
 	t.Helper()
 	for {
 		ev := s.next(t)
-		if ev.name == pairing.EventQR && name != pairing.EventQR {
+		if (ev.name == pairing.EventQR || ev.name == pairing.EventScanned) && name != ev.name {
 			continue
 		}
 		if ev.name != name {

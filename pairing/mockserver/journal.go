@@ -152,7 +152,7 @@ type readCloser struct {
 // journalHeaders keeps the headers worth seeing, with the secret one redacted.
 func journalHeaders(h http.Header) map[string]string {
 	out := make(map[string]string)
-	for _, name := range []string{"Authorization", pairing.HeaderDevice, "User-Agent", "Content-Type", "Accept"} {
+	for _, name := range []string{"Authorization", pairing.HeaderDevice, ClientIPHeader, "User-Agent", "Content-Type", "Accept"} {
 		v := h.Get(name)
 		if v == "" {
 			continue

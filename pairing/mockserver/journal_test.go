@@ -27,9 +27,9 @@ func TestJournalRedactsEverySecret(t *testing.T) {
 	h.do("GET", "/v1/session", nil, sessionHdrs(g)...)
 
 	qr := h.startLogin(desk)
-	h.do("POST", "/phone/v1/qr/scan", pairing.ScanRequest{Payload: qr.QR.Payload}, bearer(phone))
 	var rot pairing.QRRotation
 	h.do("POST", "/v1/logins/"+qr.LoginID+"/qr", nil, ownerHdr(desk)).decode(t, http.StatusOK, &rot)
+	h.do("POST", "/phone/v1/qr/scan", pairing.ScanRequest{Payload: rot.QR.Payload}, bearer(phone))
 	h.do("POST", "/phone/v1/password", pairing.PasswordChange{Old: mockserver.DemoPassword, New: newPassword}, bearer(phone))
 
 	resp := h.do("GET", "/mock/v1/requests", nil)

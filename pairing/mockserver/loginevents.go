@@ -38,6 +38,12 @@ func (s *Server) rotateQR(id string, now time.Time, force bool) (pairing.QRInfo,
 		if e := loginError(l, now); e != nil {
 			return l, e
 		}
+		if l.Scanned && !force {
+			return l, errUnchanged
+		}
+		if l.Scanned { // the scanned payload stays: a new one would invite a second phone
+			return l, errAlreadyScanned("a phone has scanned this QR code; it no longer changes")
+		}
 		if !force && now.Before(l.QRExpiresAt) {
 			return l, errUnchanged
 		}
@@ -76,11 +82,17 @@ func (s *Server) handleLoginEvents(w http.ResponseWriter, r *http.Request) {
 	var initial []sseEvent
 	switch {
 	case rec.State == loginDeclined:
-		initial = append(initial, newEvent(pairing.EventDeclined, struct{}{}, true))
+		reason := rec.DeclineReason
+		if reason == "" {
+			reason = pairing.DeclinedOnPhone
+		}
+		initial = append(initial, newEvent(pairing.EventDeclined, pairing.Decline{Reason: reason}, true))
 	case rec.State == loginExpired || rec.State == loginDestroyed:
 		initial = append(initial, newEvent(pairing.EventExpired, struct{}{}, true))
 	case rec.State == loginPending && !now.Before(rec.ExpiresAt):
 		s.expireLogin(id, now) // the event reaches sub
+	case rec.State == loginPending && rec.Scanned:
+		initial = append(initial, newEvent(pairing.EventScanned, pairing.ScanNotice{Check: rec.Check}, false))
 	case rec.State == loginPending:
 		initial = append(initial, newEvent(pairing.EventQR, qrInfo(rec), false))
 	}

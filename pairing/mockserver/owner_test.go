@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/linkdesk/linkdesk/pairing"
+	"github.com/linkdesk/linkdesk/pairing/mockserver"
 )
 
 // strangers are callers who know a login ID (it is in the QR code on the
@@ -153,9 +154,8 @@ func TestApprovedTokenReachesOnlyTheDesktopThatStartedIt(t *testing.T) {
 				decode(h.t, http.StatusOK, nil)
 		}},
 		{"QR code approved on the phone", func(h *harness, phone string, pl pairing.PendingLogin) {
-			h.do("POST", "/phone/v1/qr/scan", pairing.ScanRequest{Payload: pl.QR.Payload}, bearer(phone)).
-				decode(h.t, http.StatusOK, nil)
-			h.do("POST", "/phone/v1/logins/"+pl.LoginID+"/approve", nil, bearer(phone)).decode(h.t, http.StatusOK, nil)
+			h.scan(phone, pl.QR.Payload)
+			h.approve(phone, pl.LoginID, h.checkOf(pl.LoginID)).decode(h.t, http.StatusOK, nil)
 		}},
 	}
 	for _, tc := range cases {
@@ -196,7 +196,8 @@ func TestApprovedTokenReachesOnlyTheDesktopThatStartedIt(t *testing.T) {
 }
 
 func TestDateHeaderFollowsTheMockClock(t *testing.T) {
-	h := newHarness(t)
+	// The login must outlive the 90 minutes below, or the timer may purge it before its stream opens.
+	h := newHarness(t, func(c *mockserver.Config) { c.LoginLifetime = 3 * time.Hour })
 	// Given the server clock moved a day ahead of the real one,
 	h.Clock.Advance(24 * time.Hour)
 	for _, step := range []time.Duration{0, 90 * time.Minute} {

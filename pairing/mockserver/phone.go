@@ -1,7 +1,6 @@
 package mockserver
 
 import (
-	"crypto/subtle"
 	"errors"
 	"fmt"
 	"net/http"
@@ -95,6 +94,7 @@ func phoneDevice(d pairing.Device) pairing.Device {
 // handlePhoneLink answers GET /phone/v1/link: the device-link screen.
 func (s *Server) handlePhoneLink(w http.ResponseWriter, r *http.Request, email string) {
 	now := s.clock.Now()
+	phoneIP := clientIP(r)
 	logins, err := s.store.ListLogins()
 	if err != nil {
 		s.fail(w, r, fmt.Errorf("listing pending logins: %w", err))
@@ -108,7 +108,7 @@ func (s *Server) handlePhoneLink(w http.ResponseWriter, r *http.Request, email s
 		}
 		screen.Pending = append(screen.Pending, pairing.PendingRequest{
 			LoginID: l.ID, Code: l.Code, CodeExpiresAt: l.CodeExpiresAt, Device: phoneDevice(l.Device),
-			IP: l.IP, CreatedAt: l.CreatedAt, Scanned: l.Scanned,
+			IP: l.IP, Network: networkOf(phoneIP, l.IP), CreatedAt: l.CreatedAt, Scanned: l.Scanned,
 		})
 	}
 	sessions, err := s.store.ListSessions(email)
@@ -124,89 +124,6 @@ func (s *Server) handlePhoneLink(w http.ResponseWriter, r *http.Request, email s
 		}
 	}
 	writeJSON(w, http.StatusOK, screen)
-}
-
-// handlePhoneScan answers POST /phone/v1/qr/scan: the phone read a QR code.
-// Only the current payload of a pending login of the phone's own account is
-// accepted; nothing is approved yet.
-func (s *Server) handlePhoneScan(w http.ResponseWriter, r *http.Request, email string) {
-	data, err := readBody(w, r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	req, err := decodeScanRequest(data)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	p, err := pairing.ParseQR(req.Payload)
-	if err != nil {
-		var pe *pairing.Error
-		msg := "this is not a Linkdesk QR code"
-		if errors.As(err, &pe) {
-			msg = pe.Message // names the problem, never the secret
-		}
-		s.fail(w, r, newAPIError(http.StatusBadRequest, pairing.CodeInvalidQR, msg))
-		return
-	}
-	var rec loginRecord
-	err = s.changeLiveLogin(p.LoginID, s.clock.Now(), ownedBy(email), func(l loginRecord) (loginRecord, error) {
-		if subtle.ConstantTimeCompare(p.Secret, l.QRSecret) != 1 {
-			return l, newAPIError(http.StatusBadRequest, pairing.CodeInvalidQR,
-				"this QR code is out of date; scan the code the computer shows now")
-		}
-		l.Scanned = true
-		rec = l
-		return l, nil
-	})
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, pairing.ScanResult{LoginID: rec.ID, Device: phoneDevice(rec.Device), IP: rec.IP, CreatedAt: rec.CreatedAt})
-}
-
-// handlePhoneApprove answers POST /phone/v1/logins/{id}/approve: the desktop
-// gets its token pushed on its login stream at once. The login must have been
-// scanned first, so approval needs the phone in front of that screen.
-func (s *Server) handlePhoneApprove(w http.ResponseWriter, r *http.Request, email string) {
-	var rec loginRecord
-	err := s.changeLiveLogin(r.PathValue("id"), s.clock.Now(), ownedBy(email), func(l loginRecord) (loginRecord, error) {
-		if !l.Scanned {
-			return l, newAPIError(http.StatusConflict, pairing.CodeBadRequest, "scan the QR code on the computer before approving")
-		}
-		l.State = loginApproved
-		rec = l
-		return l, nil
-	})
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	grant, err := s.completeLogin(rec)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, pairing.LinkedDevice{SessionID: grant.Session.ID, Name: grant.Session.Device.Name,
-		Platform: grant.Session.Device.Platform, CreatedAt: grant.Session.CreatedAt, LastSeenAt: grant.Session.LastSeenAt})
-}
-
-// handlePhoneDecline answers POST /phone/v1/logins/{id}/decline.
-func (s *Server) handlePhoneDecline(w http.ResponseWriter, r *http.Request, email string) {
-	id := r.PathValue("id")
-	now := s.clock.Now()
-	err := s.changeLiveLogin(id, now, ownedBy(email), func(l loginRecord) (loginRecord, error) {
-		l.State, l.EndedAt = loginDeclined, now
-		return l, nil
-	})
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.logins.publish(id, newEvent(pairing.EventDeclined, struct{}{}, true))
-	writeJSON(w, http.StatusNoContent, nil)
 }
 
 // handlePhoneRevoke answers DELETE /phone/v1/devices/{session_id}.

@@ -29,6 +29,7 @@ import (
 
 // phoneWeb is a mock server seen through its HTTP handler, with a signed-in phone.
 type phoneWeb struct {
+	srv     *Server
 	handler http.Handler
 	token   string // phone token of the demo account
 }
@@ -44,7 +45,7 @@ func newPhoneWeb(t *testing.T) phoneWeb {
 			t.Errorf("closing the mock server: %v", err)
 		}
 	})
-	pw := phoneWeb{handler: openapitest.New(t, openAPISpec).Handler(srv.Handler())}
+	pw := phoneWeb{srv: srv, handler: openapitest.New(t, openAPISpec).Handler(srv.Handler())}
 	body, err := json.Marshal(pairing.PhoneSignInRequest{Email: DemoEmail, Password: DemoPassword})
 	if err != nil {
 		t.Fatal(err)
@@ -59,6 +60,38 @@ func newPhoneWeb(t *testing.T) phoneWeb {
 	}
 	pw.token = in.PhoneToken
 	return pw
+}
+
+// scan has the demo phone scan payload.
+func (pw phoneWeb) scan(t *testing.T, payload string) pairing.ScanResult {
+	t.Helper()
+	var sr pairing.ScanResult
+	rec := pw.post(t, "/phone/v1/qr/scan", pairing.ScanRequest{Payload: payload})
+	if err := json.Unmarshal(rec.Body.Bytes(), &sr); rec.Code != http.StatusOK || err != nil {
+		t.Fatalf("scan: status %d, body %.200s", rec.Code, rec.Body)
+	}
+	return sr
+}
+
+// approve has the demo phone pick check, and returns the status.
+func (pw phoneWeb) approve(t *testing.T, loginID, check string) int {
+	t.Helper()
+	return pw.post(t, "/phone/v1/logins/"+loginID+"/approve", pairing.ApproveRequest{Check: check}).Code
+}
+
+// post sends v as JSON with the demo phone's token.
+func (pw phoneWeb) post(t *testing.T, path string, v any) *httptest.ResponseRecorder {
+	t.Helper()
+	body, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := httptest.NewRecorder()
+	req := httptest.NewRequest(http.MethodPost, path, bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+pw.token)
+	pw.handler.ServeHTTP(rec, req)
+	return rec
 }
 
 func (pw phoneWeb) get(t *testing.T, path string) *httptest.ResponseRecorder {
@@ -470,7 +503,7 @@ func TestPhonePageTranslatesEveryErrorCodeTheServerSends(t *testing.T) {
 		pairing.CodeMaintenance, pairing.CodeInvalidCode, pairing.CodeLoginNotFound, pairing.CodeLoginExpired,
 		pairing.CodeCodeExpired, pairing.CodeLoginDeclined, pairing.CodeNotFound, pairing.CodeUnauthorized,
 		pairing.CodeForbidden, pairing.CodeInternal, pairing.CodeInvalidToken, pairing.CodeInvalidQR,
-		codeImageTooLarge, codeUnsupportedImage, codeQRNotFound, codeConflict,
+		pairing.CodeAlreadyScanned, pairing.CodeWrongCheck, codeImageTooLarge, codeUnsupportedImage, codeQRNotFound, codeConflict,
 		pairing.CodeNetwork, pairing.CodeBadResponse, "unknown",
 	}
 	for _, code := range codes {
@@ -482,5 +515,45 @@ func TestPhonePageTranslatesEveryErrorCodeTheServerSends(t *testing.T) {
 	view := pw.get(t, "/phone/static/view.js").Body.String()
 	if strings.Contains(view, "api.message || api.code") || !strings.Contains(view, `"err.unknown"`) {
 		t.Error("view.js shows the server's message as the title of an unknown error")
+	}
+}
+
+// The phone page's safety words are where the person decides: the network
+// warning before the numbers (and Decline the default then), the numbers as
+// the way to approve, and the code card's "never tell" on every request.
+func TestPhonePageWarnsBeforeTheNumbersAndOnTheCodeCard(t *testing.T) {
+	pw := newPhoneWeb(t)
+	i18n := pw.get(t, "/phone/static/i18n.js").Body.String()
+	for _, want := range []string{
+		`"network.differentTitle": "This computer is not on the same network as your phone."`,
+		`"network.differentText": "If someone sent you this code, decline."`,
+		`"check.title": "Pick the number shown on your computer"`,
+		`"link.codeNever": "Never tell this code to anyone`,
+		`"network.differentTitle": "이 PC는 휴대폰과 같은 네트워크에 있지 않습니다."`,
+		`"check.title": "PC에 표시된 번호를 선택하세요"`,
+		`"link.codeNever": "이 인증번호는 누구에게도 알려 주지 마세요.`,
+	} {
+		if !strings.Contains(i18n, want) {
+			t.Errorf("i18n.js lacks %s", want)
+		}
+	}
+	page := pw.get(t, "/phone").Body.String()
+	warning, numbers := strings.Index(page, `id="confirm-network"`), strings.Index(page, `id="check-choices"`)
+	if warning < 0 || numbers < 0 || warning > numbers {
+		t.Error("index.html does not put the network warning before the numbers")
+	}
+	if strings.Contains(page, `id="confirm-approve"`) {
+		t.Error("index.html still approves with one tap, without a number")
+	}
+	scan := pw.get(t, "/phone/static/scan.js").Body.String()
+	for _, want := range []string{`network === "different") document.getElementById("confirm-decline").focus()`,
+		`(different ? "decline" : "decline-quiet")`, `this.app.api.approve(id, check)`} {
+		if !strings.Contains(scan, want) {
+			t.Errorf("scan.js lacks %s", want)
+		}
+	}
+	link := pw.get(t, "/phone/static/link.js").Body.String()
+	if !strings.Contains(link, `el("p", { class: "code-never" }, lang.t("link.codeNever"))`) {
+		t.Error("link.js does not put the never-tell line on the code card")
 	}
 }

@@ -2,6 +2,7 @@ package mockserver_test
 
 import (
 	"net/http"
+	"slices"
 	"testing"
 	"time"
 
@@ -21,21 +22,26 @@ func TestQRScanApprovePushesTheToken(t *testing.T) {
 	}
 	phone := h.phone()
 
-	// Given the phone scanned the QR code, it shows who is asking.
-	var sr pairing.ScanResult
-	h.do("POST", "/phone/v1/qr/scan", pairing.ScanRequest{Payload: pl.QR.Payload}, bearer(phone)).decode(t, http.StatusOK, &sr)
-	want := pairing.ScanResult{LoginID: pl.LoginID, Device: pairing.Device{ID: laptop.ID, Name: laptop.Name, Platform: laptop.Platform},
-		IP: "127.0.0.1", CreatedAt: now}
-	if sr != want {
-		t.Errorf("scan = %+v, want %+v", sr, want)
+	// Given the phone scanned the QR code, it shows who is asking, from
+	// which network, and three numbers to pick from;
+	sr := h.scan(phone, pl.QR.Payload)
+	if sr.LoginID != pl.LoginID || sr.Device != (pairing.Device{ID: laptop.ID, Name: laptop.Name, Platform: laptop.Platform}) ||
+		sr.IP != "127.0.0.1" || sr.Network != pairing.NetworkSame || !sr.CreatedAt.Equal(now) {
+		t.Errorf("scan = %+v", sr)
+	}
+	// the desktop is told the number to show at once, one of the three.
+	var sn pairing.ScanNotice
+	s.expect(t, pairing.EventScanned, &sn)
+	if !slices.Contains(sr.CheckChoices, sn.Check) {
+		t.Errorf("the desktop shows %q, the phone offers %v", sn.Check, sr.CheckChoices)
 	}
 	if p := h.link(phone).Pending; len(p) != 1 || !p[0].Scanned {
 		t.Errorf("the link screen does not mark the login scanned: %+v", p)
 	}
 
-	// When the person approves, the desktop gets its token pushed at once.
+	// When the person picks that number, the desktop gets its token pushed at once.
 	var ld pairing.LinkedDevice
-	h.do("POST", "/phone/v1/logins/"+pl.LoginID+"/approve", nil, bearer(phone)).decode(t, http.StatusOK, &ld)
+	h.approve(phone, pl.LoginID, sn.Check).decode(t, http.StatusOK, &ld)
 	var g pairing.Grant
 	s.expect(t, pairing.EventApproved, &g)
 	s.ended(t)
@@ -158,16 +164,14 @@ func TestApproveNeedsAScanOfThisAccount(t *testing.T) {
 	h := newHarness(t)
 	pl := h.startLogin(laptop)
 	phone := h.phone()
-	h.do("POST", "/phone/v1/logins/"+pl.LoginID+"/approve", nil, bearer(phone)).
-		apiErr(t, http.StatusConflict, pairing.CodeBadRequest)
-	h.do("POST", "/phone/v1/logins/lgn_unknown/approve", nil, bearer(phone)).
-		apiErr(t, http.StatusNotFound, pairing.CodeLoginNotFound)
-	h.do("POST", "/phone/v1/logins/"+pl.LoginID+"/approve", nil, bearer("ldp_wrong")).
-		apiErr(t, http.StatusUnauthorized, pairing.CodeUnauthorized)
+	h.approve(phone, pl.LoginID, "42").apiErr(t, http.StatusConflict, pairing.CodeBadRequest)
+	h.approve(phone, "lgn_unknown", "42").apiErr(t, http.StatusNotFound, pairing.CodeLoginNotFound)
+	h.approve("ldp_wrong", pl.LoginID, "42").apiErr(t, http.StatusUnauthorized, pairing.CodeUnauthorized)
 	// After expiry neither approve nor decline work.
-	h.do("POST", "/phone/v1/qr/scan", pairing.ScanRequest{Payload: pl.QR.Payload}, bearer(phone)).decode(t, http.StatusOK, nil)
+	h.scan(phone, pl.QR.Payload)
+	check := h.checkOf(pl.LoginID)
 	h.Clock.Advance(10 * time.Minute)
-	h.do("POST", "/phone/v1/logins/"+pl.LoginID+"/approve", nil, bearer(phone)).apiErr(t, http.StatusGone, pairing.CodeLoginExpired)
+	h.approve(phone, pl.LoginID, check).apiErr(t, http.StatusGone, pairing.CodeLoginExpired)
 	h.do("POST", "/phone/v1/logins/"+pl.LoginID+"/decline", nil, bearer(phone)).apiErr(t, http.StatusGone, pairing.CodeLoginExpired)
 }
 

@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"strconv"
 
 	"github.com/linkdesk/linkdesk/pairing"
 )
@@ -88,4 +89,50 @@ func securityCodeLong(r io.Reader, length int) (string, error) {
 		}
 	}
 	return string(out), nil
+}
+
+// checkNumbers draws the check number of one scan and the three choices the
+// phone offers: the check and two other two-digit numbers (10–99, each
+// equally likely, all distinct), in random order, all read from r.
+func checkNumbers(r io.Reader) (check string, choices []string, err error) {
+	const lowest, count = 10, 90 // 10..99: no leading zero to misread
+	seen := map[int]bool{}
+	var picked []int
+	for len(picked) < 3 {
+		n, err := uniform(r, count)
+		if err != nil {
+			return "", nil, err
+		}
+		if !seen[n] {
+			seen[n] = true
+			picked = append(picked, lowest+n)
+		}
+	}
+	check = strconv.Itoa(picked[0])
+	// Fisher–Yates, so the right number's place says nothing.
+	for i := len(picked) - 1; i > 0; i-- {
+		j, err := uniform(r, i+1)
+		if err != nil {
+			return "", nil, err
+		}
+		picked[i], picked[j] = picked[j], picked[i]
+	}
+	for _, n := range picked {
+		choices = append(choices, strconv.Itoa(n))
+	}
+	return check, choices, nil
+}
+
+// uniform returns a number in [0, n) from r without modulo bias (n ≤ 256).
+func uniform(r io.Reader, n int) (int, error) {
+	limit := 256 / n * n // bytes at or above limit would favour the small numbers
+	var b [1]byte
+	for {
+		if _, err := io.ReadFull(r, b[:]); err != nil {
+			return 0, fmt.Errorf("reading randomness: %w", err)
+		}
+		if int(b[0]) < limit {
+			return int(b[0]) % n, nil
+		}
+	}
 }

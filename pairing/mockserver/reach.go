@@ -31,7 +31,7 @@ func handleHealthz(w http.ResponseWriter, _ *http.Request) {
 }
 
 // corsAllowHeaders are the request headers a browser tool may send.
-const corsAllowHeaders = "Authorization, Content-Type, Linkdesk-Device, Last-Event-ID"
+const corsAllowHeaders = "Authorization, Content-Type, Linkdesk-Device, Last-Event-ID, " + ClientIPHeader
 
 // corsExposeHeaders are the answer headers a browser tool may read.
 const corsExposeHeaders = "X-Request-ID, Retry-After, WWW-Authenticate"
@@ -80,9 +80,10 @@ func withCORS(origins []string, next http.Handler) http.Handler {
 	})
 }
 
-// testerLogin is one pending login as GET /mock/v1/logins lists it: with
-// its secrets, for tests that read the code without signing a phone in.
-type testerLogin struct {
+// TesterLogin is one pending login as GET /mock/v1/logins lists it: with
+// its secrets, for tests that read the code (or, once scanned, the number
+// the desktop shows) without signing a phone in.
+type TesterLogin struct {
 	LoginID       string          `json:"login_id"`
 	Account       pairing.Account `json:"account"`
 	Device        pairing.Device  `json:"device"`
@@ -92,8 +93,36 @@ type testerLogin struct {
 	AttemptsLeft  int             `json:"attempts_left"`
 	QR            pairing.QRInfo  `json:"qr"`
 	Scanned       bool            `json:"scanned"`
+	Check         string          `json:"check,omitempty"` // the number the desktop shows once scanned
 	CreatedAt     time.Time       `json:"created_at"`
 	ExpiresAt     time.Time       `json:"expires_at"`
+}
+
+// Logins is GET /mock/v1/logins without HTTP: every pending login still in
+// time, oldest first, of the account with this e-mail ("" for every account).
+func (s *Server) Logins(email string) ([]TesterLogin, error) {
+	logins, err := s.store.ListLogins()
+	if err != nil {
+		return nil, fmt.Errorf("listing pending logins: %w", err)
+	}
+	sort.Slice(logins, func(i, j int) bool { return logins[i].CreatedAt.Before(logins[j].CreatedAt) })
+	now := s.clock.Now()
+	out := []TesterLogin{}
+	for _, l := range logins {
+		if loginError(l, now) != nil || (email != "" && l.Email != email) {
+			continue
+		}
+		name := ""
+		if a, err := s.store.GetAccount(l.Email); err == nil {
+			name = a.Name
+		}
+		out = append(out, TesterLogin{
+			LoginID: l.ID, Account: pairing.Account{Email: l.Email, Name: name}, Device: l.Device, IP: l.IP,
+			Code: l.Code, CodeExpiresAt: l.CodeExpiresAt, AttemptsLeft: max(s.cfg.CodeAttempts-l.CodeFailures, 0),
+			QR: qrInfo(l), Scanned: l.Scanned, Check: l.Check, CreatedAt: l.CreatedAt, ExpiresAt: l.ExpiresAt,
+		})
+	}
+	return out, nil
 }
 
 func (s *Server) handleTesterLogins(w http.ResponseWriter, r *http.Request) {
@@ -104,31 +133,14 @@ func (s *Server) handleTesterLogins(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	logins, err := s.store.ListLogins()
+	logins, err := s.Logins(email)
 	if err != nil {
-		s.fail(w, r, fmt.Errorf("listing pending logins: %w", err))
+		s.fail(w, r, err)
 		return
 	}
-	sort.Slice(logins, func(i, j int) bool { return logins[i].CreatedAt.Before(logins[j].CreatedAt) })
-	now := s.clock.Now()
-	out := testerLoginsAnswer{Logins: []testerLogin{}}
-	for _, l := range logins {
-		if loginError(l, now) != nil || (email != "" && l.Email != email) {
-			continue
-		}
-		name := ""
-		if a, err := s.store.GetAccount(l.Email); err == nil {
-			name = a.Name
-		}
-		out.Logins = append(out.Logins, testerLogin{
-			LoginID: l.ID, Account: pairing.Account{Email: l.Email, Name: name}, Device: l.Device, IP: l.IP,
-			Code: l.Code, CodeExpiresAt: l.CodeExpiresAt, AttemptsLeft: max(s.cfg.CodeAttempts-l.CodeFailures, 0),
-			QR: qrInfo(l), Scanned: l.Scanned, CreatedAt: l.CreatedAt, ExpiresAt: l.ExpiresAt,
-		})
-	}
-	writeJSON(w, http.StatusOK, out)
+	writeJSON(w, http.StatusOK, testerLoginsAnswer{Logins: logins})
 }
 
 type testerLoginsAnswer struct {
-	Logins []testerLogin `json:"logins"`
+	Logins []TesterLogin `json:"logins"`
 }

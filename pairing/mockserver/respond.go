@@ -224,16 +224,6 @@ func decodeJSONBytes(data []byte, v any) error {
 	return checkMemberNames(data, reflect.TypeOf(v))
 }
 
-// clientIP is the address the request came from, as the phone shows it.
-// Forwarding headers are ignored: anyone can set them.
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
-
 // bearerToken returns the token of an "Authorization: Bearer" header.
 func bearerToken(r *http.Request) (string, bool) {
 	h := r.Header.Get("Authorization")

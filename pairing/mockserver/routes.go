@@ -7,7 +7,7 @@ import (
 )
 
 // routes builds the handler: CORS outermost, then request IDs and the Date header, the
-// journal, the fault injector and the access guard around the API routes.
+// caller's address, the journal, the fault injector and the access guard around the API routes.
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 
@@ -55,5 +55,5 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, http.StatusNotFound, pairing.CodeNotFound, "no such endpoint or method")
 	})
-	return withCORS(s.cfg.CORSOrigins, withRequestID(s.clock, s.recordRequests(s.injectFaults(s.guard(mux)))))
+	return withCORS(s.cfg.CORSOrigins, withRequestID(s.clock, withClientAddress(s.recordRequests(s.injectFaults(s.guard(mux))))))
 }

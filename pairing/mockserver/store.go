@@ -116,8 +116,11 @@ type loginRecord struct {
 	CodeFailures  int
 	QRSecret      []byte
 	QRExpiresAt   time.Time
-	Scanned       bool
+	Scanned       bool   // a phone scanned the QR code: it stops rotating, no other scan counts
+	ScannedBy     string // hash of the phone token that scanned; only that phone may approve
+	Check         string // the two-digit number the desktop shows after the scan
 	State         loginState
+	DeclineReason string    // pairing.DeclinedOnPhone or DeclinedWrongCheck, once declined
 	EndedAt       time.Time // when it was declined or expired
 }
 

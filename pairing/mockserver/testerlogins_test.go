@@ -20,6 +20,7 @@ type testerLogin struct {
 	AttemptsLeft  int             `json:"attempts_left"`
 	QR            pairing.QRInfo  `json:"qr"`
 	Scanned       bool            `json:"scanned"`
+	Check         string          `json:"check"`
 	CreatedAt     time.Time       `json:"created_at"`
 	ExpiresAt     time.Time       `json:"expires_at"`
 }
@@ -51,7 +52,7 @@ func TestTesterListsPendingLoginsWithTheirSecrets(t *testing.T) {
 	}
 	l := all[0]
 	if l.Account != (pairing.Account{Email: mockserver.DemoEmail, Name: mockserver.DemoName}) || l.Device != laptop ||
-		l.QR.Payload != first.QR.Payload || !l.ExpiresAt.Equal(first.ExpiresAt) || l.Scanned || l.AttemptsLeft != 5 ||
+		l.QR.Payload != first.QR.Payload || !l.ExpiresAt.Equal(first.ExpiresAt) || l.Scanned || l.Check != "" || l.AttemptsLeft != 5 ||
 		len(l.Code) != 6 || l.IP != "127.0.0.1" {
 		t.Errorf("entry %+v", l)
 	}
@@ -67,8 +68,8 @@ func TestTesterListsPendingLoginsWithTheirSecrets(t *testing.T) {
 	// Scanned once the phone scanned the QR code.
 	h.do("POST", "/phone/v1/qr/scan", pairing.ScanRequest{Payload: second.QR.Payload}, bearer(h.phoneOf("bora@linkdesk.test", "bora-password"))).
 		decode(t, http.StatusOK, nil)
-	if got := h.testerLogins("?email=bora@linkdesk.test"); !got[0].Scanned {
-		t.Error("scanned is false after a scan")
+	if got := h.testerLogins("?email=bora@linkdesk.test"); !got[0].Scanned || !pairing.ValidCheck(got[0].Check) {
+		t.Errorf("after a scan: scanned %v, check %q; want true and the two digits the desktop shows", got[0].Scanned, got[0].Check)
 	}
 	var g pairing.Grant
 	h.do("POST", "/v1/logins/"+first.LoginID+"/code", pairing.CodeRequest{Code: l.Code}, ownerHdr(laptop)).decode(t, http.StatusOK, &g)

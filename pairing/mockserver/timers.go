@@ -30,7 +30,7 @@ func (s *Server) runTimers() {
 	}
 }
 
-// processDue rotates due QR payloads, expires pending logins and watched
+// processDue rotates due QR payloads (not scanned ones), expires pending logins and watched
 // sessions whose time is up, and now and then forgets old records.
 func (s *Server) processDue() {
 	s.timerMu.Lock()
@@ -59,7 +59,7 @@ func (s *Server) processLogins(now time.Time) {
 		switch {
 		case l.State == loginPending && !now.Before(l.ExpiresAt):
 			s.expireLogin(l.ID, now)
-		case l.State == loginPending && !now.Before(l.QRExpiresAt):
+		case l.State == loginPending && !l.Scanned && !now.Before(l.QRExpiresAt):
 			if _, err := s.rotateQR(l.ID, now, false); err != nil && !errors.Is(err, errUnchanged) {
 				var ae *apiError
 				if !errors.As(err, &ae) { // an API refusal means the login ended meanwhile

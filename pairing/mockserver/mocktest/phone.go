@@ -76,26 +76,53 @@ func (p *Phone) CodeFor(ctx context.Context, loginID string) (string, error) {
 }
 
 // Scan sends a scanned QR payload (POST /phone/v1/qr/scan) and returns what
-// the phone shows for confirmation; nothing is approved yet.
+// the phone shows for confirmation: the desktop, its network against the
+// phone's, and three check numbers to pick from. Nothing is approved yet,
+// and no other scan of this login is accepted after it (CodeAlreadyScanned).
 func (p *Phone) Scan(ctx context.Context, payload string) (*pairing.ScanResult, error) {
 	var out pairing.ScanResult
 	if err := p.do(ctx, http.MethodPost, "/phone/v1/qr/scan", pairing.ScanRequest{Payload: payload}, &out); err != nil {
 		return nil, err
 	}
-	if out.LoginID == "" {
-		return nil, &pairing.Error{Code: pairing.CodeBadResponse, Message: "scan answer without login id"}
+	bad := func(what string) error {
+		return &pairing.Error{Code: pairing.CodeBadResponse, Message: "scan answer without " + what}
+	}
+	switch {
+	case out.LoginID == "":
+		return nil, bad("login id")
+	case out.Network != pairing.NetworkSame && out.Network != pairing.NetworkDifferent:
+		return nil, bad("network")
+	case len(out.CheckChoices) != 3 || !distinctChecks(out.CheckChoices):
+		return nil, bad("three distinct check numbers")
 	}
 	return &out, nil
 }
 
-// Approve confirms a pending sign-in (POST /phone/v1/logins/{id}/approve).
-func (p *Phone) Approve(ctx context.Context, loginID string) error {
-	return p.onLogin(ctx, loginID, "/approve")
+// distinctChecks reports whether every choice is a check number and no two are alike.
+func distinctChecks(choices []string) bool {
+	seen := make(map[string]bool, len(choices))
+	for _, c := range choices {
+		if !pairing.ValidCheck(c) || seen[c] {
+			return false
+		}
+		seen[c] = true
+	}
+	return true
+}
+
+// Approve confirms a scanned sign-in with the number the person picked
+// (POST /phone/v1/logins/{id}/approve). A wrong number declines and ends
+// the sign-in (CodeWrongCheck); the desktop hears why.
+func (p *Phone) Approve(ctx context.Context, loginID, check string) error {
+	if !pairing.ValidCheck(check) {
+		return &pairing.Error{Code: pairing.CodeBadRequest, Message: "the check number must be two digits"}
+	}
+	return p.onLogin(ctx, loginID, "/approve", pairing.ApproveRequest{Check: check})
 }
 
 // Decline refuses a pending sign-in (POST /phone/v1/logins/{id}/decline).
 func (p *Phone) Decline(ctx context.Context, loginID string) error {
-	return p.onLogin(ctx, loginID, "/decline")
+	return p.onLogin(ctx, loginID, "/decline", nil)
 }
 
 // RevokeDevice signs a desktop out (DELETE /phone/v1/devices/{session_id});
@@ -113,11 +140,11 @@ func (p *Phone) ChangePassword(ctx context.Context, oldPassword, newPassword str
 	return p.do(ctx, http.MethodPost, "/phone/v1/password", pairing.PasswordChange{Old: oldPassword, New: newPassword}, nil)
 }
 
-func (p *Phone) onLogin(ctx context.Context, loginID, action string) error {
+func (p *Phone) onLogin(ctx context.Context, loginID, action string, body any) error {
 	if loginID == "" {
 		return &pairing.Error{Code: pairing.CodeBadRequest, Message: "missing login id"}
 	}
-	return p.do(ctx, http.MethodPost, "/phone/v1/logins/"+url.PathEscape(loginID)+action, nil, nil)
+	return p.do(ctx, http.MethodPost, "/phone/v1/logins/"+url.PathEscape(loginID)+action, body, nil)
 }
 
 // do makes a call as the signed-in phone.

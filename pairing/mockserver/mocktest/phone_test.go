@@ -104,11 +104,16 @@ func TestPhoneRefusals(t *testing.T) {
 	}{
 		{"scan of something else", func() error { _, err := p.Scan(ctx, "https://example.com"); return err }(), pairing.CodeInvalidQR, 400},
 		{"scan with a guessed secret", func() error { _, err := p.Scan(ctx, forged); return err }(), pairing.CodeInvalidQR, 400},
-		{"approve before scanning", p.Approve(ctx, pl.LoginID), pairing.CodeBadRequest, 409},
+		{"approve before scanning", p.Approve(ctx, pl.LoginID, "42"), pairing.CodeBadRequest, 409},
 		{"revoke an unknown desktop", p.RevokeDevice(ctx, "ses_unknown"), pairing.CodeNotFound, 404},
 		{"password change with the wrong old password", p.ChangePassword(ctx, "wrong-old-pass", "a-new-password-42"), pairing.CodeInvalidCredentials, 401},
 		// client-side checks never reach the server
-		{"approve without a login", p.Approve(ctx, ""), pairing.CodeBadRequest, 0},
+		{"approve without a login", p.Approve(ctx, "", "42"), pairing.CodeBadRequest, 0},
+		{"approve with no number", p.Approve(ctx, pl.LoginID, ""), pairing.CodeBadRequest, 0},
+		{"approve with one digit", p.Approve(ctx, pl.LoginID, "4"), pairing.CodeBadRequest, 0},
+		{"approve with three digits", p.Approve(ctx, pl.LoginID, "042"), pairing.CodeBadRequest, 0},
+		{"approve with a letter", p.Approve(ctx, pl.LoginID, "4a"), pairing.CodeBadRequest, 0},
+		{"approve with full-width digits", p.Approve(ctx, pl.LoginID, "４２"), pairing.CodeBadRequest, 0},
 		{"revoke without a session", p.RevokeDevice(ctx, ""), pairing.CodeBadRequest, 0},
 	}
 	for _, tc := range cases {

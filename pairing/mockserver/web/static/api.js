@@ -40,7 +40,9 @@ export class PhoneApi {
   }
   link() { return this.call("GET", "/phone/v1/link"); }
   scan(payload) { return this.call("POST", "/phone/v1/qr/scan", { json: { payload } }); }
-  approve(loginId) { return this.call("POST", `/phone/v1/logins/${encodeURIComponent(loginId)}/approve`); }
+  approve(loginId, check) {
+    return this.call("POST", `/phone/v1/logins/${encodeURIComponent(loginId)}/approve`, { json: { check } });
+  }
   decline(loginId) { return this.call("POST", `/phone/v1/logins/${encodeURIComponent(loginId)}/decline`); }
   signOutDevice(sessionId) { return this.call("DELETE", `/phone/v1/devices/${encodeURIComponent(sessionId)}`); }
   changePassword(oldPassword, newPassword) {

@@ -118,19 +118,23 @@ export class LinkScreen {
       el("p", { class: "code", "aria-label": String(p.code || "").split("").join(" ") }, groupCode(p.code)),
       el("p", { class: "countdown", dataset: { expires: p.code_expires_at || "" } }),
       el("p", { class: "hint code-help" }, lang.t("link.codeHelp")),
+      el("p", { class: "code-never" }, lang.t("link.codeNever")),
+      p.network === "same" ? null : el("p", { class: "network-badge" }, lang.t("link.networkDifferent")),
       el("dl", { class: "facts compact" },
         el("dt", {}, lang.t("link.ip")), el("dd", { class: "mono" }, p.ip || "—"),
         el("dt", {}, lang.t("link.requested")), el("dd", {}, lang.dateTime(p.created_at))));
-    if (p.scanned) {
+    if (p.scanned && this.app.scan.holds(p.login_id)) {
+      // Only the scan answer carries the numbers: this page scanned it, so it can show them again.
       card.append(el("div", { class: "act" },
         el("span", {}, lang.t("link.scanned")),
         el("button", {
           type: "button", class: "btn primary small", dataset: { key: "review-" + p.login_id },
-          onclick: () => this.app.scan.review({ login_id: p.login_id, device, ip: p.ip, created_at: p.created_at }),
+          onclick: () => this.app.scan.reopen(),
         }, lang.t("link.review"))));
     } else {
+      // Not scanned, or scanned where this page has no numbers to show (another phone, a reload): Decline.
       card.append(el("div", { class: "act" },
-        el("span", {}, lang.t("link.notYou")),
+        el("span", {}, lang.t(p.scanned ? "link.scannedElsewhere" : "link.notYou")),
         el("button", {
           type: "button", class: "btn danger-outline small", dataset: { key: "decline-" + p.login_id },
           onclick: () => this.decline(p),

@@ -1,6 +1,8 @@
 // Scanning a desktop's QR code: a picture (decoded by the server) or the
-// pasted text, then "Is this you?" with Approve and Decline, then the result.
-// The payload holds a secret: it is cleared from the page once used.
+// pasted text, then "Is this you?": the desktop, a warning when it is on
+// another network, and the three numbers to pick the computer's from (or
+// Decline), then the result. The payload holds a secret: it is cleared from
+// the page once used.
 
 import { LocalError } from "./api.js";
 import { el } from "./view.js";
@@ -30,7 +32,7 @@ export class ScanFlow {
   constructor(app) {
     this.app = app;
     this.pending = null;    // ScanResult being confirmed
-    this.result = null;     // {approved, name} once answered
+    this.result = null;     // {outcome: "approved"|"declined"|"wrongCheck", name} once answered
   }
 
   get scanError() { return document.querySelector("#screen-scan .error"); }
@@ -47,8 +49,7 @@ export class ScanFlow {
       e.preventDefault();
       this.fromText();
     });
-    document.getElementById("confirm-approve").addEventListener("click", () => this.answer(true));
-    document.getElementById("confirm-decline").addEventListener("click", () => this.answer(false));
+    document.getElementById("confirm-decline").addEventListener("click", () => this.answer(null));
     document.getElementById("result-back").addEventListener("click", () => this.app.show("link"));
   }
 
@@ -86,36 +87,54 @@ export class ScanFlow {
     this.review(res);
   }
 
-  /** review shows "Is this you?" for a scanned sign-in request. */
+  /** review shows "Is this you?" for a scan answer: who asks, from which network, and the numbers. */
   review(res) {
+    const choices = Array.isArray(res.check_choices) ? res.check_choices.map(String) : [];
     this.pending = {
       login_id: String(res.login_id || ""),
       device: res.device || {},
       ip: res.ip || "",
+      network: res.network === "same" ? "same" : "different", // anything unexpected warns
+      choices,
       created_at: res.created_at || "",
     };
     this.result = null;
     this.app.showError(this.confirmError, null);
     this.render();
     this.app.show("confirm");
+    // On another network the safe answer is the one a stray Enter gives.
+    if (this.pending.network === "different") document.getElementById("confirm-decline").focus();
   }
 
-  async answer(approve) {
+  /** holds reports whether this page can still confirm loginId (it has its numbers). */
+  holds(loginId) { return Boolean(this.pending && this.pending.login_id === loginId); }
+
+  /** reopen shows the numbers of the scan this page made, again. */
+  reopen() { if (this.pending) this.app.show("confirm"); }
+
+  /** answer approves with the picked number, or declines when check is null. */
+  async answer(check) {
     if (!this.pending) return;
-    const buttons = document.querySelectorAll("#screen-confirm .choice button");
+    const buttons = document.querySelectorAll("#screen-confirm button");
     buttons.forEach((b) => { b.disabled = true; });
+    const name = this.pending.device.name || "—";
     try {
       const id = this.pending.login_id;
-      if (approve) await this.app.api.approve(id); else await this.app.api.decline(id);
-      this.result = { approved: approve, name: this.pending.device.name || "—" };
-      this.pending = null;
-      this.render();
-      this.app.show("result");
+      if (check !== null) await this.app.api.approve(id, check); else await this.app.api.decline(id);
+      this.finish(check !== null ? "approved" : "declined", name);
     } catch (err) {
-      this.app.handleError(this.confirmError, err);
+      if (err && err.code === "wrong_check") this.finish("wrongCheck", name);
+      else this.app.handleError(this.confirmError, err);
     } finally {
       buttons.forEach((b) => { b.disabled = false; });
     }
+  }
+
+  finish(outcome, name) {
+    this.result = { outcome, name };
+    this.pending = null;
+    this.render();
+    this.app.show("result");
   }
 
   /** working shows progress on the scan screen and reports failures there. */
@@ -136,22 +155,33 @@ export class ScanFlow {
   render() {
     const lang = this.app.lang;
     const facts = document.getElementById("confirm-facts");
-    if (this.pending) {
-      const p = this.pending;
+    const p = this.pending;
+    const different = Boolean(p && p.network === "different");
+    if (p) {
       facts.replaceChildren(
         el("dt", {}, lang.t("confirm.device")), el("dd", { class: "name" }, p.device.name || "—"),
         el("dt", {}, lang.t("confirm.platform")), el("dd", {}, lang.platform(p.device.platform)),
-        el("dt", {}, lang.t("confirm.ip")), el("dd", { class: "mono" }, p.ip || "—"),
+        el("dt", {}, lang.t("confirm.ip")),
+        el("dd", {}, el("span", { class: "mono" }, p.ip || "—"),
+          different ? null : el("span", { class: "network-same" }, lang.t("network.same"))),
         el("dt", {}, lang.t("confirm.time")), el("dd", {}, lang.dateTime(p.created_at)));
     } else {
       facts.replaceChildren();
     }
+    document.getElementById("confirm-network").hidden = !different;
+    // Each number is an answer: tapping it approves with that number.
+    document.getElementById("check-choices").replaceChildren(...(p ? p.choices : []).map((n) => el("button", {
+      type: "button", class: "btn check-number " + (different ? "secondary" : "primary"),
+      "aria-label": lang.t("check.pickLabel", { n }), onclick: () => this.answer(n),
+    }, n)));
+    // Decline is the default on another network: solid, and focused by review().
+    document.getElementById("confirm-decline").className = "btn wide " + (different ? "decline" : "decline-quiet");
+
     const r = this.result;
-    document.getElementById("result-icon").textContent = r ? (r.approved ? "✓" : "✕") : "";
-    document.getElementById("result-icon").className = "result-icon " + (r && r.approved ? "ok" : "no");
-    document.getElementById("result-title").textContent =
-      r ? lang.t(r.approved ? "result.approvedTitle" : "result.declinedTitle") : "";
-    document.getElementById("result-text").textContent =
-      r ? lang.t(r.approved ? "result.approvedText" : "result.declinedText", { name: r.name }) : "";
+    const icon = document.getElementById("result-icon");
+    icon.textContent = r ? (r.outcome === "approved" ? "✓" : "✕") : "";
+    icon.className = "result-icon " + (r && r.outcome === "approved" ? "ok" : "no");
+    document.getElementById("result-title").textContent = r ? lang.t(`result.${r.outcome}Title`) : "";
+    document.getElementById("result-text").textContent = r ? lang.t(`result.${r.outcome}Text`, { name: r.name }) : "";
   }
 }
