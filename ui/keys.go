@@ -4,6 +4,7 @@ import (
 	"unicode/utf8"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/linkdesk/linkdesk/pairing"
@@ -14,8 +15,9 @@ import (
 // them, replaces its text when a whole code is pasted, and reports Esc.
 type codeEntry struct {
 	widget.Entry
-	length   int
-	onEscape func()
+	length      int
+	onEscape    func()
+	onSwitchTab func() // Ctrl+Tab while typing the code
 }
 
 func newCodeEntry(length int, onEscape func()) *codeEntry {
@@ -44,6 +46,10 @@ func (e *codeEntry) TypedRune(r rune) {
 // TypedShortcut cleans pasted text the same way; a pasted whole code
 // replaces what was there, so pasting twice does not make a longer code.
 func (e *codeEntry) TypedShortcut(s fyne.Shortcut) {
+	if isSwitchTab(s) && e.onSwitchTab != nil {
+		e.onSwitchTab()
+		return
+	}
 	paste, ok := s.(*fyne.ShortcutPaste)
 	if !ok || paste.Clipboard == nil {
 		e.Entry.TypedShortcut(s)
@@ -93,6 +99,23 @@ func (b *escButton) TypedKey(k *fyne.KeyEvent) {
 		return
 	}
 	b.Button.TypedKey(k)
+}
+
+// switchTabKeys are Ctrl+Tab and Ctrl+Shift+Tab, which move between tabs in
+// Windows (and most desktops'); fyne's tabs take no keyboard focus themselves.
+var switchTabKeys = []*desktop.CustomShortcut{
+	{KeyName: fyne.KeyTab, Modifier: fyne.KeyModifierControl},
+	{KeyName: fyne.KeyTab, Modifier: fyne.KeyModifierControl | fyne.KeyModifierShift},
+}
+
+// isSwitchTab tells whether s is one of switchTabKeys.
+func isSwitchTab(s fyne.Shortcut) bool {
+	for _, k := range switchTabKeys {
+		if s.ShortcutName() == k.ShortcutName() {
+			return true
+		}
+	}
+	return false
 }
 
 // setText replaces an entry's text and drops any selection: fyne 2.7 keeps

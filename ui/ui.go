@@ -149,6 +149,9 @@ func (u *UI) start() {
 			u.escape()
 		}
 	})
+	for _, k := range switchTabKeys {
+		u.win.Canvas().AddShortcut(k, func(fyne.Shortcut) { u.switchTab() })
+	}
 	u.build()
 	u.render(u.core.State())
 	u.unsub = u.core.Subscribe(func(s app.State) {
@@ -290,6 +293,13 @@ func (u *UI) escape() {
 	switch u.state.Phase {
 	case app.PhaseSubmitting, app.PhaseVerifying:
 		u.core.Cancel()
+	}
+}
+
+// switchTab is Ctrl+Tab where no field takes it: the verify screen's other tab.
+func (u *UI) switchTab() {
+	if v, ok := u.current.(*verifyScreen); ok {
+		v.switchTab()
 	}
 }
 

@@ -54,6 +54,7 @@ func newVerifyScreen(u *UI, s app.State) *verifyScreen {
 	v.code = newCodeEntry(length, v.onCancel)
 	v.code.SetPlaceHolder(tr("verify.code_placeholder", map[string]any{"Length": length}))
 	v.code.OnChanged = v.onCodeChanged
+	v.code.onSwitchTab = v.switchTab
 	v.codeLeft = newText("")
 	v.renew = newEscButton(tr("verify.renew"), v.onRenew, v.onCancel)
 	v.renew.Icon = theme.ViewRefreshIcon()
@@ -227,6 +228,17 @@ func (v *verifyScreen) onTab(t *container.TabItem) {
 		v.method = m
 		go v.u.core.UseMethod(m)
 	}
+}
+
+// switchTab shows the other tab (Ctrl+Tab); on the QR tab nothing keeps the
+// focus, so no typing lands in the hidden code field.
+func (v *verifyScreen) switchTab() {
+	if v.tabs.Selected() == v.codeTab {
+		v.tabs.Select(v.qrTab)
+		v.u.win.Canvas().Unfocus()
+		return
+	}
+	v.tabs.Select(v.codeTab)
 }
 
 func (v *verifyScreen) onRenew() {
