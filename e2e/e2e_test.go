@@ -105,13 +105,19 @@ type desktop struct {
 // startDesktop starts the app against server, or in demo mode when server is "".
 func startDesktop(t *testing.T, bin, server string, env []string) *desktop {
 	t.Helper()
-	d := &desktop{log: &logBuffer{}}
 	args := []string{"--lang", "en"}
 	if server != "" { // none: demo mode
 		args = append(args, "--server", server)
 	}
-	d.cmd = exec.Command(filepath.Join(bin, "linkdesk"), args...)
-	d.cmd.Env = env
+	cmd := exec.Command(filepath.Join(bin, "linkdesk"), args...)
+	cmd.Env = env
+	return launchDesktop(t, cmd)
+}
+
+// launchDesktop starts cmd, an app that logs to stdout/stderr, and waits for its window.
+func launchDesktop(t *testing.T, cmd *exec.Cmd) *desktop {
+	t.Helper()
+	d := &desktop{cmd: cmd, log: &logBuffer{}}
 	d.cmd.Stdout = d.log
 	d.cmd.Stderr = d.log
 	if err := d.cmd.Start(); err != nil {
@@ -169,13 +175,23 @@ func (d *desktop) keys(t *testing.T, args ...string) {
 // returns the code.
 func signInByCode(ctx context.Context, t *testing.T, d *desktop, phone *pairing.PhoneClient) string {
 	t.Helper()
+	submitPassword(t, d)
+	return typeCodeFromPhone(ctx, t, d, phone)
+}
+
+// submitPassword types e-mail, Tab, password, Enter and waits for the verify screen.
+func submitPassword(t *testing.T, d *desktop) {
+	t.Helper()
 	d.keys(t, "type", "--delay", "40", mockserver.DemoEmail)
 	d.keys(t, "key", "Tab")
 	d.keys(t, "type", "--delay", "40", mockserver.DemoPassword)
 	d.keys(t, "key", "Return")
-
-	// The phone shows a pending request with a code, and the desktop asks for it.
 	d.screen(t, "verify", 30*time.Second)
+}
+
+// typeCodeFromPhone reads the code of the pending request on the phone and types it.
+func typeCodeFromPhone(ctx context.Context, t *testing.T, d *desktop, phone *pairing.PhoneClient) string {
+	t.Helper()
 	var code string
 	waitFor(t, "a pending request on the phone", 10*time.Second, func() bool {
 		link, err := phone.Link(ctx)
