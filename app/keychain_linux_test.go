@@ -18,20 +18,9 @@ import (
 )
 
 func TestSessionStoreMapsSecretServiceLocked(t *testing.T) {
-	// Given a Secret Service that answers IsLocked (a locked collection)
-	kr := newMemKeyring()
-	kr.setErr(dbus.Error{Name: "org.freedesktop.Secret.Error.IsLocked", Body: []any{"Cannot create an item in a locked collection"}})
-	s := NewSessionStore(SessionStoreOptions{Keyring: kr})
-	ctx := context.Background()
-	// When loading, saving and deleting, Then each says locked, not unavailable
-	_, errLoad := s.Load(ctx, "o", "a@b")
-	errSave := s.Save(ctx, "o", sampleSession("a@b"))
-	errDelete := s.Delete(ctx, "o", "a@b")
-	for op, err := range map[string]error{"load": errLoad, "save": errSave, "delete": errDelete} {
-		if !errors.Is(err, ErrLocked) {
-			t.Errorf("%s: err = %v, want %v", op, err, ErrLocked)
-		}
-	}
+	// Given a Secret Service that answers IsLocked, Then the store says locked, not unavailable
+	checkKeychainErrorMaps(t, dbus.Error{Name: "org.freedesktop.Secret.Error.IsLocked",
+		Body: []any{"Cannot create an item in a locked collection"}}, ErrLocked)
 }
 
 // lockedChildEnv marks the child process of TestRealKeychainLocked.

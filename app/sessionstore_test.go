@@ -112,26 +112,31 @@ func TestSessionStoreMapsKeychainErrors(t *testing.T) {
 		{"unlock prompt dismissed", fmt.Errorf("failed to unlock correct collection '/org/freedesktop/secrets/aliases/default'"), ErrLocked},
 		{"macOS keychain locked", errors.New("exit status 36: User interaction is not allowed."), ErrLocked},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			kr := newMemKeyring()
-			kr.setErr(tc.err)
-			s := NewSessionStore(SessionStoreOptions{Keyring: kr})
-			ctx := context.Background()
-			_, errLoad := s.Load(ctx, "o", "a@b")
-			errSave := s.Save(ctx, "o", sampleSession("a@b"))
-			errDelete := s.Delete(ctx, "o", "a@b")
-			for op, err := range map[string]error{"load": errLoad, "save": errSave, "delete": errDelete} {
-				if tc.want == ErrNotFound && op == "delete" {
-					if err != nil {
-						t.Errorf("delete of a missing item: %v, want nil", err)
-					}
-					continue
-				}
-				if !errors.Is(err, tc.want) {
-					t.Errorf("%s: err = %v, want %v", op, err, tc.want)
-				}
+		t.Run(tc.name, func(t *testing.T) { checkKeychainErrorMaps(t, tc.err, tc.want) })
+	}
+}
+
+// checkKeychainErrorMaps checks that load, save and delete over a keychain
+// failing with kerr each say want (deleting a missing item is no error).
+func checkKeychainErrorMaps(t *testing.T, kerr, want error) {
+	t.Helper()
+	kr := newMemKeyring()
+	kr.setErr(kerr)
+	s := NewSessionStore(SessionStoreOptions{Keyring: kr})
+	ctx := context.Background()
+	_, errLoad := s.Load(ctx, "o", "a@b")
+	errSave := s.Save(ctx, "o", sampleSession("a@b"))
+	errDelete := s.Delete(ctx, "o", "a@b")
+	for op, err := range map[string]error{"load": errLoad, "save": errSave, "delete": errDelete} {
+		if want == ErrNotFound && op == "delete" {
+			if err != nil {
+				t.Errorf("delete of a missing item: %v, want nil", err)
 			}
-		})
+			continue
+		}
+		if !errors.Is(err, want) {
+			t.Errorf("%s: err = %v, want %v", op, err, want)
+		}
 	}
 }
 

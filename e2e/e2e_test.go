@@ -18,6 +18,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -74,6 +75,9 @@ func waitFor(t *testing.T, what string, timeout time.Duration, cond func() bool)
 func startMockServer(t *testing.T, bin string) string {
 	t.Helper()
 	cmd := exec.Command(filepath.Join(bin, "linkdesk-mockserver"), "--addr", "127.0.0.1:0")
+	// Ended with the test even when a timeout kills it before its clean-ups;
+	// it would hold `go test`'s output open and hang it.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -93,6 +97,19 @@ func startMockServer(t *testing.T, bin string) string {
 	}
 	go func() { _, _ = io.Copy(io.Discard, out) }()
 	return strings.TrimSpace(strings.TrimPrefix(first, prefix))
+}
+
+// demoPhone is the phone of the demo account, signed in to server.
+func demoPhone(ctx context.Context, t *testing.T, server string) *pairing.PhoneClient {
+	t.Helper()
+	phone, err := pairing.NewPhoneClient(server, pairing.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := phone.SignIn(ctx, mockserver.DemoEmail, mockserver.DemoPassword); err != nil {
+		t.Fatal(err)
+	}
+	return phone
 }
 
 // desktop is one run of the app.
@@ -221,13 +238,7 @@ func TestSignInWithCodeRestoreAndRevokeFromPhone(t *testing.T) {
 		"XDG_CACHE_HOME="+filepath.Join(home, ".cache"), "LANG=C.UTF-8")
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	phone, err := pairing.NewPhoneClient(server, pairing.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := phone.SignIn(ctx, mockserver.DemoEmail, mockserver.DemoPassword); err != nil {
-		t.Fatal(err)
-	}
+	phone := demoPhone(ctx, t, server)
 
 	// Given a first start: the sign-in screen with focus in the e-mail field.
 	d := startDesktop(t, bin, server, env)
@@ -240,6 +251,7 @@ func TestSignInWithCodeRestoreAndRevokeFromPhone(t *testing.T) {
 	d.screen(t, "home", 30*time.Second)
 	var stored string
 	waitFor(t, "the keychain entry", 10*time.Second, func() bool {
+		var err error
 		stored, err = keychainLookup(server, mockserver.DemoEmail)
 		return err == nil && strings.Contains(stored, pairing.TokenPrefix)
 	})
@@ -333,13 +345,7 @@ func TestDemoModeKeepsTheSessionAcrossRestarts(t *testing.T) {
 	if !strings.Contains(d.log.String(), "Phone simulator: "+server+"/phone") {
 		t.Errorf("demo mode did not print the phone simulator URL:\n%s", d.log.String())
 	}
-	phone, err := pairing.NewPhoneClient(server, pairing.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := phone.SignIn(ctx, mockserver.DemoEmail, mockserver.DemoPassword); err != nil {
-		t.Fatal(err)
-	}
+	phone := demoPhone(ctx, t, server)
 	d.screen(t, "signin", 30*time.Second)
 
 	// When the person signs in with the code and closes the app.

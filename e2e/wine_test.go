@@ -22,13 +22,7 @@ func TestWindowsSignInRestoreRevokeQRAndCommandLine(t *testing.T) {
 	server := startMockServer(t, filepath.Dir(r.mockserver))
 	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
 	defer cancel()
-	phone, err := pairing.NewPhoneClient(server, pairing.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := phone.SignIn(ctx, mockserver.DemoEmail, mockserver.DemoPassword); err != nil {
-		t.Fatal(err)
-	}
+	phone := demoPhone(ctx, t, server)
 	target := "linkdesk:" + server + " " + mockserver.DemoEmail // go-keyring's wincred name, as README says
 	var logs []string                                           // everything the app printed, checked for secrets at the end
 

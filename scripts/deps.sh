@@ -12,7 +12,7 @@ if [ "${1:-run}" = package ]; then
 fi
 if [ "${1:-run}" = windows-test ]; then
 	# make test-windows: the packaged .exe under Wine, on a private Xvfb, driven by xdotool.
-	want+=(wine wine64 gcc-mingw-w64-x86-64 xz-utils file make xvfb xauth xdotool x11-utils imagemagick)
+	want+=(wine wine64 gcc-mingw-w64-x86-64 xvfb xauth xdotool x11-utils imagemagick)
 fi
 if ! command -v go >/dev/null 2>&1; then
 	# Debian's Go is older than go.mod asks; GOTOOLCHAIN=auto then fetches the
