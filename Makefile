@@ -8,7 +8,7 @@ export LANG ?= C.UTF-8
 export CGO_ENABLED ?= 1
 
 .PHONY: all deps deps-test deps-package build run mockserver run-mockserver test check unit e2e fuzz clean \
-	package-linux package-windows package-darwin cross mockserver-dist test-packaging bench
+	package-linux package-windows package-darwin cross mockserver-dist test-packaging bench test-windows
 
 all: build
 
@@ -41,7 +41,7 @@ check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
-	$(GO) vet -tags e2e ./e2e/
+	$(GO) vet -tags 'e2e wine' ./e2e/
 	$(GO) tool actionlint
 
 unit:
@@ -81,6 +81,12 @@ mockserver-dist:
 ## test-packaging: builds every package this host can and checks it (minutes; CI runs it after make test)
 test-packaging: deps-package
 	scripts/test-packaging.sh
+
+## test-windows: the packaged .exe end to end under Wine, and app/'s Windows tests under Wine
+## (minutes; CI runs it after make test). Screenshots of every screen land in dist/test-windows/.
+test-windows: package-windows
+	@scripts/deps.sh windows-test
+	scripts/test-windows.sh
 
 ## bench: start-up, memory, size, sign-in latency and mock-server load side by side;
 ## writes docs/BENCHMARKS.md (~3 min; run it on a quiet machine)

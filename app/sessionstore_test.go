@@ -110,29 +110,33 @@ func TestSessionStoreMapsKeychainErrors(t *testing.T) {
 			Body: []any{"The name org.freedesktop.secrets was not provided by any .service files"}}, ErrUnavailable},
 		{"no session bus", errors.New("dbus: DBUS_SESSION_BUS_ADDRESS not set"), ErrUnavailable},
 		{"unlock prompt dismissed", fmt.Errorf("failed to unlock correct collection '/org/freedesktop/secrets/aliases/default'"), ErrLocked},
-		{"collection locked", dbus.Error{Name: "org.freedesktop.Secret.Error.IsLocked", Body: []any{"Cannot create an item in a locked collection"}}, ErrLocked},
 		{"macOS keychain locked", errors.New("exit status 36: User interaction is not allowed."), ErrLocked},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			kr := newMemKeyring()
-			kr.setErr(tc.err)
-			s := NewSessionStore(SessionStoreOptions{Keyring: kr})
-			ctx := context.Background()
-			_, errLoad := s.Load(ctx, "o", "a@b")
-			errSave := s.Save(ctx, "o", sampleSession("a@b"))
-			errDelete := s.Delete(ctx, "o", "a@b")
-			for op, err := range map[string]error{"load": errLoad, "save": errSave, "delete": errDelete} {
-				if tc.want == ErrNotFound && op == "delete" {
-					if err != nil {
-						t.Errorf("delete of a missing item: %v, want nil", err)
-					}
-					continue
-				}
-				if !errors.Is(err, tc.want) {
-					t.Errorf("%s: err = %v, want %v", op, err, tc.want)
-				}
+		t.Run(tc.name, func(t *testing.T) { checkKeychainErrorMaps(t, tc.err, tc.want) })
+	}
+}
+
+// checkKeychainErrorMaps checks that load, save and delete over a keychain
+// failing with kerr each say want (deleting a missing item is no error).
+func checkKeychainErrorMaps(t *testing.T, kerr, want error) {
+	t.Helper()
+	kr := newMemKeyring()
+	kr.setErr(kerr)
+	s := NewSessionStore(SessionStoreOptions{Keyring: kr})
+	ctx := context.Background()
+	_, errLoad := s.Load(ctx, "o", "a@b")
+	errSave := s.Save(ctx, "o", sampleSession("a@b"))
+	errDelete := s.Delete(ctx, "o", "a@b")
+	for op, err := range map[string]error{"load": errLoad, "save": errSave, "delete": errDelete} {
+		if want == ErrNotFound && op == "delete" {
+			if err != nil {
+				t.Errorf("delete of a missing item: %v, want nil", err)
 			}
-		})
+			continue
+		}
+		if !errors.Is(err, want) {
+			t.Errorf("%s: err = %v, want %v", op, err, want)
+		}
 	}
 }
 
@@ -193,5 +197,33 @@ func TestSessionStoreUnreadableValue(t *testing.T) {
 	_, err := s.Load(context.Background(), "o", "a@b")
 	if !errors.Is(err, ErrCorrupt) || strings.Contains(err.Error(), "ldk_") {
 		t.Fatalf("err = %v, want ErrCorrupt without the value", err)
+	}
+}
+
+// wincredBlobLimit is CRED_MAX_CREDENTIAL_BLOB_SIZE: the most a Windows
+// credential holds (go-keyring refuses more with ErrSetDataTooBig).
+const wincredBlobLimit = 2560
+
+// largestSession is the biggest session a server hands out: a 128-byte token
+// (the mock server's maximum) for a 254-character e-mail (the longest address).
+func largestSession() StoredSession {
+	ss := sampleSession(strings.Repeat("a", 64) + "@" + strings.Repeat("b", 184) + ".test")
+	ss.Token = "ldk_" + strings.Repeat("T", 171) // base64url of 128 bytes
+	ss.SessionID = "ses_" + strings.Repeat("s", 43)
+	ss.IssuedAt = time.Date(2026, 11, 23, 10, 0, 0, 999999999, time.FixedZone("", -12*3600))
+	return ss
+}
+
+func TestTheLargestSessionIsFarBelowTheWindowsCredentialLimit(t *testing.T) {
+	// Given the largest session, When it is stored
+	kr := newMemKeyring()
+	ss := largestSession()
+	if err := NewSessionStore(SessionStoreOptions{Keyring: kr}).Save(context.Background(), "https://ld.example", ss); err != nil {
+		t.Fatal(err)
+	}
+	// Then the value is under the store's own limit, which is at most half of Windows'
+	v, _ := kr.get(KeychainService, KeychainUser("https://ld.example", ss.Email))
+	if len(v) > MaxStoredSessionSize || MaxStoredSessionSize > wincredBlobLimit/2 {
+		t.Errorf("largest value %d bytes, store limit %d; want both at most %d", len(v), MaxStoredSessionSize, wincredBlobLimit/2)
 	}
 }

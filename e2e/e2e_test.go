@@ -20,6 +20,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -59,6 +60,9 @@ func waitFor(t *testing.T, what string, timeout time.Duration, cond func() bool)
 func startMockServer(t *testing.T, bin string) string {
 	t.Helper()
 	cmd := exec.Command(filepath.Join(bin, "linkdesk-mockserver"), "--addr", "127.0.0.1:0")
+	// Ended with the test even when a timeout kills it before its clean-ups;
+	// it would hold `go test`'s output open and hang it.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -90,13 +94,19 @@ type desktop struct {
 // startDesktop starts the app against server, or in demo mode when server is "".
 func startDesktop(t *testing.T, bin, server string, env []string) *desktop {
 	t.Helper()
-	d := &desktop{log: &mocktest.LogBuffer{}}
 	args := []string{"--lang", "en"}
 	if server != "" { // none: demo mode
 		args = append(args, "--server", server)
 	}
-	d.cmd = exec.Command(filepath.Join(bin, "linkdesk"), args...)
-	d.cmd.Env = env
+	cmd := exec.Command(filepath.Join(bin, "linkdesk"), args...)
+	cmd.Env = env
+	return launchDesktop(t, cmd)
+}
+
+// launchDesktop starts cmd, an app that logs to stdout/stderr, and waits for its window.
+func launchDesktop(t *testing.T, cmd *exec.Cmd) *desktop {
+	t.Helper()
+	d := &desktop{cmd: cmd, log: &mocktest.LogBuffer{}}
 	d.cmd.Stdout = d.log
 	d.cmd.Stderr = d.log
 	if err := d.cmd.Start(); err != nil {
@@ -181,10 +191,20 @@ func phoneSignedIn(ctx context.Context, t *testing.T, server string) *mocktest.P
 // returns the code.
 func signInByCode(ctx context.Context, t *testing.T, d *desktop, phone *mocktest.Phone) string {
 	t.Helper()
-	typePassword(t, d)
+	submitPassword(t, d)
+	return typeCodeFromPhone(ctx, t, d, phone)
+}
 
-	// The phone shows a pending request with a code, and the desktop asks for it.
+// submitPassword types e-mail, Tab, password, Enter and waits for the verify screen.
+func submitPassword(t *testing.T, d *desktop) {
+	t.Helper()
+	typePassword(t, d)
 	d.screen(t, "verify", 30*time.Second)
+}
+
+// typeCodeFromPhone reads the code of the pending request on the phone and types it.
+func typeCodeFromPhone(ctx context.Context, t *testing.T, d *desktop, phone *mocktest.Phone) string {
+	t.Helper()
 	var code string
 	waitFor(t, "a pending request on the phone", 10*time.Second, func() bool {
 		link, err := phone.Link(ctx)

@@ -30,7 +30,10 @@ meta=()
 [ -n "${LINKDESK_SERVER:-}" ] && meta=(--metadata "Server=$LINKDESK_SERVER")
 
 fyne() {
-	[ -x bin/fyne ] || go build -o bin/fyne fyne.io/tools/cmd/fyne
+	# The tool runs here, so it is built for this host whatever GOOS/GOARCH/CC the target sets
+	# (a bin/fyne that does not run here, e.g. left by an older package-windows, is rebuilt).
+	[ -x bin/fyne ] && bin/fyne version >/dev/null 2>&1 ||
+		env -u GOOS -u GOARCH -u GOARM -u CC -u CXX go build -o bin/fyne fyne.io/tools/cmd/fyne
 	bin/fyne "$@"
 }
 
