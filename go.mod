@@ -4,10 +4,9 @@ go 1.26.8
 
 require (
 	fyne.io/fyne/v2 v2.7.1
-	github.com/getkin/kin-openapi v0.152.0
-	github.com/Microsoft/go-winio v0.6.2
-	github.com/go-text/typesetting v0.2.1
 	github.com/danieljoos/wincred v1.2.3
+	github.com/getkin/kin-openapi v0.152.0
+	github.com/go-text/typesetting v0.2.1
 	github.com/godbus/dbus/v5 v5.2.2
 	github.com/jeandeaual/go-locale v0.0.0-20250612000132-0ef82f21eade
 	github.com/makiuchi-d/gozxing v0.1.1

@@ -90,6 +90,19 @@ func TestWindowsSignInRestoreRevokeQRAndCommandLine(t *testing.T) {
 	}
 	logs = append(logs, out)
 
+	// When Linkdesk is started once more while it runs (a double click), Then
+	// that start hands over to the running app and exits 0, the running app
+	// brings its window to the front, and there is still one window.
+	out, exit = r.cli(t, "--lang", "en", "--server", server)
+	if exit != 0 || !strings.Contains(out, "already running") {
+		t.Errorf("a start beside the running app: exit %d, want 0 and \"already running\":\n%s", exit, out)
+	}
+	d2.waitLog(t, "second start", 10*time.Second)
+	if n := visibleWindows(t); n != 1 {
+		t.Errorf("%d Linkdesk windows after a second start, want 1", n)
+	}
+	logs = append(logs, out)
+
 	// When the desktop is signed out from the phone.
 	link, err := phone.Link(ctx)
 	if err != nil || len(link.Devices) != 1 || link.Devices[0].Platform != pairing.PlatformWindows {

@@ -38,7 +38,9 @@ wineserver -w
 x86_64-w64-mingw32-gcc -shared -O2 -s -o "$WINEPREFIX/drive_c/windows/system32/bcryptprimitives.dll" \
 	e2e/windows/bcryptprimitives.c -ladvapi32
 # Fyne finds system fonts in C:\windows\Fonts; without a CJK one Korean shows as boxes.
+# The bold face stands in for Malgun Gothic Bold: bold Hangul comes from it.
 ln -s "$font" "$WINEPREFIX/drive_c/windows/Fonts/$(basename "$font")"
+ln -s "$(dirname "$font")/NotoSansCJK-Bold.ttc" "$WINEPREFIX/drive_c/windows/Fonts/NotoSansCJK-Bold.ttc"
 
 # Wine 8.0 answers STATUS_NOT_IMPLEMENTED to FileDispositionInformationEx, where
 # Windows before 10 1607 answers STATUS_INVALID_INFO_CLASS; Go falls back to the
@@ -51,9 +53,10 @@ sed 's/^\t\tSTATUS_NOT_SUPPORTED: /\t\tSTATUS_NOT_SUPPORTED, NTStatus(0xC0000002
 cmp -s "$at" "$work/at_windows.go" && { echo "test-windows: Go's Deleteat fallback changed; update the overlay" >&2; exit 1; }
 printf '{"Replace":{"%s":"%s"}}\n' "$at" "$work/at_windows.go" >"$work/overlay.json"
 
-step "Windows test binary of app/ (keychain, machine ID, settings paths)"
-GOOS=windows go vet ./app/ ./e2e/windows/credread/ # make check vets for Linux only
+step "Windows test binaries of app/ (keychain, machine ID, settings paths) and the single instance"
+GOOS=windows go vet ./app/ ./internal/singleinstance/ ./e2e/windows/credread/ # make check vets for Linux only
 GOOS=windows GOARCH=amd64 CGO_ENABLED=0 go test -c -overlay "$work/overlay.json" -o "$work/app.test.exe" ./app
+GOOS=windows GOARCH=amd64 CGO_ENABLED=0 go test -c -overlay "$work/overlay.json" -o "$work/singleinstance.test.exe" ./internal/singleinstance
 GOOS=windows GOARCH=amd64 CGO_ENABLED=0 go build -o "$work/credread.exe" ./e2e/windows/credread
 CGO_ENABLED=0 go build -o "$work/linkdesk-mockserver" ./cmd/mockserver
 
@@ -62,16 +65,22 @@ CGO_ENABLED=0 go build -o "$work/linkdesk-mockserver" ./cmd/mockserver
 wineserver -p >/dev/null 2>&1
 wine cmd /c exit >/dev/null 2>&1
 
+# runtests runs a Windows test binary under Wine; a failed or skipped test fails the run.
+runtests() {
+	local name=$1 rc=0
+	(cd "$work" && LINKDESK_KEYCHAIN_TEST=1 timeout 900 wine "$name.test.exe" -test.count=1 -test.v >"$name-test.log" 2>&1) || rc=$?
+	grep -E '^(--- FAIL|--- SKIP|FAIL|PASS|ok)' "$work/$name-test.log" || true
+	echo "$name tests: $(grep -c -- '--- PASS' "$work/$name-test.log") passed, $(grep -c -- '--- FAIL' "$work/$name-test.log") failed, $(grep -c -- '--- SKIP' "$work/$name-test.log") skipped"
+	if [ "$rc" -ne 0 ] || grep -q -- '--- SKIP' "$work/$name-test.log"; then
+		grep -B2 -A15 -- '--- FAIL\|--- SKIP' "$work/$name-test.log" | head -80
+		echo "test-windows: the $name tests failed or skipped under Wine (exit $rc)" >&2
+		exit 1
+	fi
+}
 step "app tests under Wine (real Credential Manager: LINKDESK_KEYCHAIN_TEST=1)"
-rc=0
-(cd "$work" && LINKDESK_KEYCHAIN_TEST=1 timeout 900 wine app.test.exe -test.count=1 -test.v >app-test.log 2>&1) || rc=$?
-grep -E '^(--- FAIL|--- SKIP|FAIL|PASS|ok)' "$work/app-test.log" || true
-echo "app tests: $(grep -c -- '--- PASS' "$work/app-test.log") passed, $(grep -c -- '--- FAIL' "$work/app-test.log") failed, $(grep -c -- '--- SKIP' "$work/app-test.log") skipped"
-if [ "$rc" -ne 0 ] || grep -q -- '--- SKIP' "$work/app-test.log"; then
-	grep -B2 -A15 -- '--- FAIL\|--- SKIP' "$work/app-test.log" | head -80
-	echo "test-windows: the app tests failed or skipped under Wine (exit $rc)" >&2
-	exit 1
-fi
+runtests app
+step "single-instance tests under Wine"
+runtests singleinstance
 
 step "the packaged .exe end to end (screenshots in $shots)"
 rm -rf "$shots" && mkdir -p "$shots"

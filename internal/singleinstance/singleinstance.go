@@ -1,11 +1,11 @@
 // Package singleinstance keeps one Linkdesk window per user: the first start
-// holds a lock and listens on a local socket (a Unix socket, or a named pipe
-// on Windows) in the user's runtime or config folder; a later start hands
-// its arguments over that socket and exits. The lock is the operating
-// system's (flock, LockFileEx), so a crashed run leaves no lock behind, only
-// files the next start takes over. Nothing listens beyond this computer, and
-// an answer counts only when it proves it can read a key in the user's own
-// folder, so another user's instance is never reached.
+// holds a lock and listens on a local socket (a Unix socket, or a loopback
+// TCP port on Windows) named in the user's runtime or config folder; a later
+// start hands its arguments over that socket and exits. The lock is the
+// operating system's (flock, LockFileEx), so a crashed run leaves no lock
+// behind, only files the next start takes over. Nothing listens beyond this
+// computer, and both sides prove they can read a key in the user's own
+// folder, so another user's instance is never reached nor obeyed.
 package singleinstance
 
 import (
@@ -58,14 +58,24 @@ type Instance struct {
 }
 
 // request is what a second start sends; reply is the running one's answer.
+// Each side proves it read the key in the user's folder: the request with
+// the HMAC of its nonce as a request, the reply with that of the nonce as a
+// reply (so an impostor cannot echo the request's proof back).
 type request struct {
 	Args  []string `json:"args"`
 	Nonce string   `json:"nonce"`
+	Proof string   `json:"proof"`
 }
 
 type reply struct {
-	Proof string `json:"proof"` // HMAC-SHA256 of the nonce under the instance key
+	Proof string `json:"proof"`
 }
+
+// The roles a proof is made for.
+const (
+	asRequest = "request"
+	asReply   = "reply"
+)
 
 // Acquire makes this process the one instance, or hands opts.Args to the
 // instance already running (then Handed is true and the caller exits).
@@ -178,10 +188,10 @@ func (i *Instance) answer(c net.Conn) {
 		return // not a Linkdesk start: nothing to do
 	}
 	nonce, err := hex.DecodeString(req.Nonce)
-	if err != nil || len(nonce) < 16 {
-		return
+	if err != nil || len(nonce) < 16 || !validProof(i.key, asRequest, nonce, req.Proof) {
+		return // not this user's Linkdesk: it may not raise the window
 	}
-	if err := json.NewEncoder(c).Encode(reply{Proof: hex.EncodeToString(proof(i.key, nonce))}); err != nil {
+	if err := json.NewEncoder(c).Encode(reply{Proof: hex.EncodeToString(proof(i.key, asReply, nonce))}); err != nil {
 		return
 	}
 	i.mu.Lock()
@@ -205,49 +215,60 @@ func handOver(dir string, args []string, deadline time.Time) error {
 	}
 	defer c.Close()
 	_ = c.SetDeadline(deadline)
+	key, err := os.ReadFile(filepath.Join(dir, "instance.key"))
+	if err != nil {
+		return err
+	}
 	nonce := make([]byte, 32)
 	if _, err := rand.Read(nonce); err != nil {
 		return err
 	}
-	if err := json.NewEncoder(c).Encode(request{Args: args, Nonce: hex.EncodeToString(nonce)}); err != nil {
+	req := request{Args: args, Nonce: hex.EncodeToString(nonce), Proof: hex.EncodeToString(proof(key, asRequest, nonce))}
+	if err := json.NewEncoder(c).Encode(req); err != nil {
 		return err
 	}
 	var rep reply
 	if err := json.NewDecoder(bufio.NewReader(c)).Decode(&rep); err != nil {
 		return fmt.Errorf("reading the answer: %w", err)
 	}
-	key, err := os.ReadFile(filepath.Join(dir, "instance.key"))
-	if err != nil {
-		return err
-	}
-	got, err := hex.DecodeString(rep.Proof)
-	if err != nil || !hmac.Equal(got, proof(key, nonce)) {
+	if !validProof(key, asReply, nonce, rep.Proof) {
 		return errImpostor
 	}
 	return nil
 }
 
-func proof(key, nonce []byte) []byte {
+// proof is the HMAC-SHA256 of nonce in role under key.
+func proof(key []byte, role string, nonce []byte) []byte {
 	m := hmac.New(sha256.New, key)
+	m.Write([]byte(role + ":"))
 	m.Write(nonce)
 	return m.Sum(nil)
 }
 
+// validProof checks a proof given in hex.
+func validProof(key []byte, role string, nonce []byte, given string) bool {
+	got, err := hex.DecodeString(given)
+	return err == nil && hmac.Equal(got, proof(key, role, nonce))
+}
+
 // writeKey replaces the key file whole, so a second start never reads half.
-func writeKey(dir string, key []byte) error {
-	tmp, err := os.CreateTemp(dir, "instance.key.*")
+func writeKey(dir string, key []byte) error { return writeFile(dir, "instance.key", key) }
+
+// writeFile replaces dir/name whole, so a second start never reads half of it.
+func writeFile(dir, name string, data []byte) error {
+	tmp, err := os.CreateTemp(dir, name+".*")
 	if err != nil {
 		return err
 	}
 	defer os.Remove(tmp.Name()) // gone after the rename; left only on failure
-	if _, err := tmp.Write(key); err != nil {
+	if _, err := tmp.Write(data); err != nil {
 		tmp.Close()
 		return err
 	}
 	if err := tmp.Close(); err != nil {
 		return err
 	}
-	return os.Rename(tmp.Name(), filepath.Join(dir, "instance.key"))
+	return os.Rename(tmp.Name(), filepath.Join(dir, name))
 }
 
 // tryLock opens the lock file and takes its lock, or returns errLocked.

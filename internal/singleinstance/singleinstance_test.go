@@ -1,6 +1,7 @@
 package singleinstance
 
 import (
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -117,5 +118,40 @@ func TestACrashedRunsLockIsTakenOver(t *testing.T) {
 	defer inst.Close()
 	if d := time.Since(start); d > time.Second {
 		t.Errorf("taking over the stale lock took %s", d)
+	}
+}
+
+// Only a start that can read the key in the user's folder may raise the
+// window: a request without its proof (another user's program connecting to
+// the socket or the loopback port) is dropped unanswered.
+func TestARequestWithoutTheUsersKeyIsIgnored(t *testing.T) {
+	dir := t.TempDir()
+	first, err := Acquire(Options{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer first.Close()
+	got := make(chan []string, 1)
+	first.OnSecondStart(func(args []string) { got <- args })
+
+	// When something connects and asks without the proof,
+	c, err := dial(t.Context(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := json.NewEncoder(c).Encode(request{Args: []string{"--server", "https://evil.test"},
+		Nonce: strings.Repeat("ab", 32), Proof: strings.Repeat("00", 32)}); err != nil {
+		t.Fatal(err)
+	}
+	// then it gets no answer, and the window is not raised.
+	_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if n, _ := c.Read(make([]byte, 1)); n != 0 {
+		t.Error("the instance answered a request without the user's key")
+	}
+	select {
+	case args := <-got:
+		t.Errorf("the instance acted on a request without the user's key: %q", args)
+	case <-time.After(100 * time.Millisecond):
 	}
 }

@@ -4,15 +4,21 @@ package singleinstance
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"net"
 	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
 
-	"github.com/Microsoft/go-winio"
 	"golang.org/x/sys/windows"
 )
+
+// On Windows the instance listens on a loopback TCP port written to the
+// user's folder: nothing beyond this computer can connect, and both sides
+// prove they hold the key in that folder before anything is acted on.
+// (A named pipe would do too on Windows, but Wine, where the Windows build
+// is tested, never completes its overlapped accept.)
 
 // DefaultDir is linkdesk in the user's roaming config folder (%AppData%).
 func DefaultDir() (string, error) { return configDir() }
@@ -31,25 +37,31 @@ func unlock(f *os.File) error {
 	return f.Close() // closing the handle releases the lock
 }
 
-// pipeName is per user: it is derived from the user's own folder.
-func pipeName(dir string) string {
-	sum := sha256.Sum256([]byte(dir))
-	return `\\.\pipe\linkdesk-` + hex.EncodeToString(sum[:8])
-}
+func portPath(dir string) string { return filepath.Join(dir, "instance.port") }
 
-// listen opens the pipe for this user only (its DACL grants the user's SID).
+// listen listens on a free loopback port and tells it in the user's folder.
 func listen(dir string) (net.Listener, error) {
-	sd := "D:P(A;;GA;;;OW)" // the creator-owner: this user
-	if u, err := windows.GetCurrentProcessToken().GetTokenUser(); err == nil {
-		sd = "D:P(A;;GA;;;" + u.User.Sid.String() + ")"
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
 	}
-	return winio.ListenPipe(pipeName(dir), &winio.PipeConfig{SecurityDescriptor: sd})
+	port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
+	if err := writeFile(dir, "instance.port", []byte(port)); err != nil {
+		_ = ln.Close() // the write error is the one to report
+		return nil, err
+	}
+	return ln, nil
 }
 
-func removeSocket(string) {} // a pipe goes away with its last handle
+func removeSocket(dir string) { _ = os.Remove(portPath(dir)) } // a leftover is replaced next start
 
 func dial(ctx context.Context, dir string) (net.Conn, error) {
-	return winio.DialPipeContext(ctx, pipeName(dir))
+	b, err := os.ReadFile(portPath(dir))
+	if err != nil {
+		return nil, err // still starting: the caller tries again
+	}
+	var d net.Dialer
+	return d.DialContext(ctx, "tcp", net.JoinHostPort("127.0.0.1", strings.TrimSpace(string(b))))
 }
 
 // checkPrivate: %AppData% is the user's own, with the user's ACL.
