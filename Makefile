@@ -81,6 +81,15 @@ mockserver-dist:
 test-packaging: deps-package
 	scripts/test-packaging.sh
 
+.PHONY: deps-cross test-cross
+deps-cross:
+	@scripts/deps.sh cross
+
+## test-cross: make cross on podman (installed here) or Docker, then checks its tarball and exe;
+## builds the local fyne-cross image the first time (~15 min cold, ~1 min warm; CI runs it)
+test-cross: deps-cross
+	scripts/test-cross.sh
+
 ## bench: start-up, memory, size, sign-in latency and mock-server load side by side;
 ## writes docs/BENCHMARKS.md (~3 min; run it on a quiet machine)
 bench: deps-test

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what `make run` / `make test` need on Debian/Ubuntu, and nothing that
-# is already there. Usage: scripts/deps.sh run|test|package
+# is already there. Usage: scripts/deps.sh run|test|package|cross
 set -euo pipefail
 
 want=(gcc pkg-config libgl1-mesa-dev xorg-dev fonts-noto-cjk)
@@ -9,6 +9,11 @@ if [ "${1:-run}" = test ]; then
 fi
 if [ "${1:-run}" = package ]; then
 	want+=(gcc-mingw-w64-x86-64 xz-utils file make)
+fi
+if [ "${1:-run}" = cross ]; then
+	# podman (runc works where crun cannot: hybrid cgroups), rootless helpers, mmdebstrap
+	# for the local fyne-cross image (scripts/cross-image.sh), and what test-cross checks with.
+	want+=(podman runc uidmap slirp4netns mmdebstrap debian-archive-keyring xz-utils file make unzip)
 fi
 if ! command -v go >/dev/null 2>&1; then
 	# Debian's Go is older than go.mod asks; GOTOOLCHAIN=auto then fetches the
