@@ -35,10 +35,19 @@ if [ -z "$left" ]; then ok "nothing left running"; else bad "left running: $left
 foreign=$(find . -path ./.git -prune -o ! -user "$(id -u)" -print | head -5)
 if [ -z "$foreign" ]; then ok "no file owned by another user in the work tree"; else bad "files owned by another user: $foreign"; fi
 
-# With no engine at all, make cross says so and how to get one.
-if ! { command -v docker >/dev/null && docker info >/dev/null 2>&1; }; then
-	out=$(FYNE_CROSS_ENGINE=docker scripts/cross/run.sh "$version" 1 2>&1)
-	code=$?
-	if [ "$code" -eq 2 ] && echo "$out" | grep -q "scripts/deps.sh cross"; then ok "no engine: exit 2 and how to get one"; else bad "no engine (exit $code): $out"; fi
+# Where neither docker nor podman is on PATH, make cross says so and how to get one.
+bare=$(mktemp -d)
+for dir in ${PATH//:/ }; do
+	for tool in "$dir"/*; do
+		case ${tool##*/} in docker | podman) ;; *) [ -e "$tool" ] && [ ! -e "$bare/${tool##*/}" ] && ln -s "$tool" "$bare/" ;; esac
+	done
+done
+out=$(PATH=$bare scripts/cross/run.sh "$version" 1 2>&1)
+code=$?
+rm -rf "$bare"
+if [ "$code" -eq 2 ] && echo "$out" | grep -q "neither Docker nor podman" && echo "$out" | grep -q "scripts/deps.sh cross"; then
+	ok "no engine: exit 2, says so and how to get one"
+else
+	bad "no engine (exit $code): $out"
 fi
 summary cross

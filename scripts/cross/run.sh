@@ -98,6 +98,8 @@ for os in "${targets[@]}"; do
 		args+=(-macosx-sdk-path "$FYNE_CROSS_DARWIN_SDK")
 	elif [ -n "$image" ]; then
 		args+=(-image "$image")
+		# The local image has all it needs, so its containers get no network (nor need slirp4netns).
+		case $image in localhost/linkdesk-fyne-cross:*) args+=(-no-network) ;; esac
 	fi
 	# A release build carries its server; without LINKDESK_SERVER it runs demo mode.
 	[ -n "${LINKDESK_SERVER:-}" ] && args+=(-metadata "Server=$LINKDESK_SERVER")
