@@ -37,6 +37,7 @@ if ! exists "$base"; then
 	fi
 	"$engine" import "$tmp/rootfs.tar" "$base" >/dev/null
 	rm -f "$tmp/rootfs.tar"
+	say "$base ready after $SECONDS s"
 fi
 
 # The image carries the Go that builds this module here, so go.mod's version is met offline.
@@ -55,5 +56,6 @@ if ! exists "$image"; then
 	(cd "$dir" && CGO_ENABLED=0 go build -ldflags=-s -o "$ctx/fyne" ./cmd/fyne)
 	cp scripts/cross/zig scripts/cross/Containerfile "$ctx/"
 	"$engine" build --quiet --build-arg "BASE=$base" -t "$image" -f "$ctx/Containerfile" "$ctx" >/dev/null
+	say "$image ready after $SECONDS s"
 fi
 echo "$image"

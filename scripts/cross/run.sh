@@ -24,7 +24,7 @@ podman_config() {
 		echo "[containers]"
 		echo "default_ulimits = [\"nofile=$nofile:$nofile\", \"nproc=$nproc:$nproc\"]"
 		echo "[engine]"
-		command -v runc >/dev/null && echo 'runtime = "runc"'
+		if command -v runc >/dev/null; then echo 'runtime = "runc"'; fi
 	} >"$conf"
 	export CONTAINERS_CONF=$conf
 }
@@ -89,7 +89,7 @@ targets=(linux windows)
 if [ -n "${FYNE_CROSS_DARWIN_SDK:-}" ]; then
 	targets+=(darwin)
 else
-	say "darwin: skipped. fyne-cross builds for macOS only with Apple's macOS SDK, which comes out of Xcode on a Mac and cannot be fetched here; with one, run FYNE_CROSS_DARWIN_SDK=/path/to/SDK make cross (README: Build on other platforms), or make package-darwin on a Mac."
+	say "darwin: skipped. fyne-cross builds for macOS only with Apple's macOS SDK, which comes out of Xcode on a Mac and cannot be fetched here; with one, run FYNE_CROSS_DARWIN_SDK=/path/to/SDK make cross (README: Packaging with fyne-cross), or make package-darwin on a Mac."
 fi
 for os in "${targets[@]}"; do
 	args=("$os" -arch=amd64 -app-version "$version" -app-build "$build" -cache "$cache" "${flags[@]}")
@@ -104,7 +104,9 @@ for os in "${targets[@]}"; do
 	# A release build carries its server; without LINKDESK_SERVER it runs demo mode.
 	[ -n "${LINKDESK_SERVER:-}" ] && args+=(-metadata "Server=$LINKDESK_SERVER")
 	say "fyne-cross ${args[*]}"
+	started=$SECONDS
 	bin/fyne-cross "${args[@]}"
+	say "$os done in $((SECONDS - started)) s"
 done
 # fyne-cross 1.5 looks for the binary at the top of the tarball; fyne's puts it in a folder.
 bin=fyne-cross/bin/linux-amd64
