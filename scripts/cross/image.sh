@@ -32,7 +32,7 @@ if ! exists "$base"; then
 	[ -d "$hooks" ] && args+=("--hook-dir=$hooks")
 	if ! mmdebstrap "${args[@]}" "$suite" "$tmp/rootfs.tar" "deb $mirror $suite main" </dev/null >"$tmp/log" 2>&1; then
 		tail -n 20 "$tmp/log" >&2
-		say "mmdebstrap failed (above)"
+		say "mmdebstrap failed (above)$([ "$(id -u)" -eq 0 ] || echo '; as a normal user it needs your lines in /etc/subuid and /etc/subgid')"
 		exit 1
 	fi
 	"$engine" import "$tmp/rootfs.tar" "$base" >/dev/null
