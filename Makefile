@@ -86,7 +86,7 @@ deps-cross:
 	@scripts/deps.sh cross
 
 ## test-cross: make cross on podman (installed here) or Docker, then checks its tarball and exe;
-## builds the local fyne-cross image the first time (cold ~22 min on a busy 2-core machine, warm ~40 s; CI runs it)
+## builds the local fyne-cross image the first time (cold 16-22 min on a shared 2-core machine, warm ~40 s; CI runs it)
 test-cross: deps-cross
 	scripts/test-cross.sh
 
