@@ -88,6 +88,15 @@ test-windows: package-windows
 	@scripts/deps.sh windows-test
 	scripts/test-windows.sh
 
+.PHONY: deps-cross test-cross
+deps-cross:
+	@scripts/deps.sh cross
+
+## test-cross: make cross on podman (installed here) or Docker, then checks its tarball and exe;
+## builds the local fyne-cross image the first time (cold 16-22 min on a shared 2-core machine, warm ~40 s; CI runs it)
+test-cross: deps-cross
+	scripts/test-cross.sh
+
 ## bench: start-up, memory, size, sign-in latency and mock-server load side by side;
 ## writes docs/BENCHMARKS.md (~3 min; run it on a quiet machine)
 bench: deps-test

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what `make run` / `make test` need on Debian/Ubuntu, and nothing that
-# is already there. Usage: scripts/deps.sh run|test|package|windows-test|go (go: Go alone, for the mock server)
+# is already there. Usage: scripts/deps.sh run|test|package|windows-test|cross|go (go: Go alone, for the mock server)
 set -euo pipefail
 
 want=(gcc pkg-config libgl1-mesa-dev xorg-dev fonts-noto-cjk)
@@ -16,6 +16,11 @@ fi
 if [ "${1:-run}" = windows-test ]; then
 	# make test-windows: the packaged .exe under Wine, on a private Xvfb, driven by xdotool.
 	want+=(wine wine64 gcc-mingw-w64-x86-64 xvfb xauth xdotool x11-utils imagemagick)
+fi
+if [ "${1:-run}" = cross ]; then
+	# podman (runc works where crun cannot: hybrid cgroups), rootless helpers, mmdebstrap
+	# for the local fyne-cross image (scripts/cross/image.sh), and what test-cross checks with.
+	want+=(podman runc uidmap slirp4netns mmdebstrap debian-archive-keyring xz-utils file make unzip)
 fi
 if ! command -v go >/dev/null 2>&1; then
 	# Debian's Go is older than go.mod asks; GOTOOLCHAIN=auto then fetches the

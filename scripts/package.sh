@@ -60,32 +60,7 @@ darwin)
 	echo "dist/Linkdesk.app"
 	;;
 cross)
-	scripts/fyne-cross.sh
-	engine=""
-	for e in docker podman; do
-		if command -v "$e" >/dev/null && "$e" info >/dev/null 2>&1; then engine=$e; break; fi
-	done
-	if [ -z "$engine" ]; then
-		echo "make cross needs a running docker or podman engine for fyne-cross; none found (docker client without an engine does not count)." >&2
-		exit 2
-	fi
-	targets="linux windows"
-	# fyne-cross builds darwin only from an SDK extracted out of Xcode (Apple's licence
-	# forbids shipping it); point FYNE_CROSS_DARWIN_SDK at one to include darwin.
-	darwin_args=()
-	if [ -n "${FYNE_CROSS_DARWIN_SDK:-}" ]; then
-		targets="$targets darwin"
-		darwin_args=(-macosx-sdk-path "$FYNE_CROSS_DARWIN_SDK")
-	else
-		echo "make cross: skipping darwin (set FYNE_CROSS_DARWIN_SDK to an extracted macOS SDK; or use make package-darwin on a Mac)" >&2
-	fi
-	for os in $targets; do
-		extra=()
-		[ "$os" = darwin ] && extra=("${darwin_args[@]}")
-		bin/fyne-cross "$os" -arch=amd64 -app-version "$version" -app-build "$build" -engine "$engine" \
-			-ldflags "-X=main.version=$version -X=main.commit=$commit" "${extra[@]}" || exit 1
-	done
-	echo "fyne-cross/dist/"
+	scripts/cross/run.sh "$version" "$build"
 	;;
 mockserver)
 	out=dist/mockserver
