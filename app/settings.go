@@ -72,7 +72,7 @@ func OpenSettings(path string) (*Settings, error) {
 		return nil, err
 	}
 	s.data.DeviceID = id
-	if err := s.saveLocked(); err != nil {
+	if err := writeSettings(s.path, s.data); err != nil {
 		return nil, err
 	}
 	return s, nil
@@ -144,17 +144,17 @@ func (s *Settings) update(change func(*settingsFile)) error {
 	if s.data == before {
 		return nil
 	}
-	return s.saveLocked()
+	return writeSettings(s.path, s.data) // under s.mu: writes land in the order of the changes
 }
 
-// saveLocked writes the file atomically: a temporary file in the same folder,
-// synced, then renamed over the old one. s.mu is held.
-func (s *Settings) saveLocked() error {
-	b, err := json.MarshalIndent(s.data, "", "  ")
+// writeSettings writes data to path atomically: a temporary file in the same
+// folder, synced, then renamed over the old one.
+func writeSettings(path string, data settingsFile) error {
+	b, err := json.MarshalIndent(data, "", "  ")
 	if err != nil {
 		return fmt.Errorf("encoding settings: %w", err)
 	}
-	dir := filepath.Dir(s.path)
+	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("creating the settings folder: %w", err)
 	}
@@ -182,7 +182,7 @@ func (s *Settings) saveLocked() error {
 	if err := f.Close(); err != nil {
 		return fmt.Errorf("writing settings: %w", err)
 	}
-	if err := os.Rename(tmp, s.path); err != nil {
+	if err := os.Rename(tmp, path); err != nil {
 		return fmt.Errorf("writing settings: %w", err)
 	}
 	ok = true
