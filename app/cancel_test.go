@@ -51,7 +51,7 @@ func TestCancelAtEachStep(t *testing.T) {
 	t.Run("while verifying", func(t *testing.T) {
 		r := newRig(t)
 		c := r.newCore()
-		c.SignIn(ctx, mockserver.DemoEmail, mockserver.DemoPassword, true)
+		r.startSignIn(c, true)
 		if ls := r.link(); len(ls.Pending) != 1 {
 			t.Fatalf("the phone lists %d pending logins", len(ls.Pending))
 		}
@@ -68,7 +68,7 @@ func TestCancelAtEachStep(t *testing.T) {
 	t.Run("while the code is checked", func(t *testing.T) {
 		r := newRig(t)
 		c := r.newCore()
-		c.SignIn(ctx, mockserver.DemoEmail, mockserver.DemoPassword, true)
+		r.startSignIn(c, true)
 		code := r.codeFor(c)
 		r.fault(map[string]any{"method": "POST", "path": "/v1/logins/*/code", "delay": "5s"})
 		done := inBackground(func() { c.SubmitCode(ctx, code) })
@@ -87,7 +87,7 @@ func TestCancelAtEachStep(t *testing.T) {
 	t.Run("while a new code is requested", func(t *testing.T) {
 		r := newRig(t)
 		c := r.newCore()
-		c.SignIn(ctx, mockserver.DemoEmail, mockserver.DemoPassword, true)
+		r.startSignIn(c, true)
 		r.fault(map[string]any{"method": "POST", "path": "/v1/logins/*/code/renew", "delay": "5s"})
 		done := inBackground(func() { c.RenewCode(ctx) })
 		waitFor(t, c, "renewing", time.Second, func(s State) bool { return s.Busy })
@@ -101,9 +101,7 @@ func TestCancelAtEachStep(t *testing.T) {
 
 	t.Run("while the stored session is checked", func(t *testing.T) {
 		r := newRig(t)
-		first := r.newCore()
-		r.signIn(first, true)
-		first.Close()
+		r.signedInBefore()
 		r.fault(map[string]any{"method": "GET", "path": "/v1/session", "delay": "5s"})
 		c := r.newCore()
 		done := inBackground(func() { c.Restore(ctx) })
@@ -136,7 +134,7 @@ func TestCancelAtEachStep(t *testing.T) {
 func TestClosingWhileVerifyingCancelsThePendingLogin(t *testing.T) {
 	r := newRig(t)
 	c := r.newCore()
-	c.SignIn(context.Background(), mockserver.DemoEmail, mockserver.DemoPassword, true)
+	r.startSignIn(c, true)
 	c.Close()
 	if ls := r.link(); len(ls.Pending) != 0 {
 		t.Errorf("the phone still lists %+v", ls.Pending)
@@ -154,7 +152,7 @@ func TestApprovalAfterCancelIsUndone(t *testing.T) {
 	r.kr.hang = make(chan struct{})
 	c := r.newCore()
 	ctx := context.Background()
-	c.SignIn(ctx, mockserver.DemoEmail, mockserver.DemoPassword, true)
+	r.startSignIn(c, true)
 	scan, st := r.scanned(c)
 	if err := r.phone.Approve(ctx, scan.LoginID, st.Login.Check); err != nil {
 		t.Fatal(err)

@@ -329,7 +329,7 @@ func (e *faultEnv) approveOnPhone(st State) {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	if err := e.phone.Approve(ctx, scan.LoginID, e.testerCheck(scan.LoginID)); err != nil {
+	if err := e.phone.Approve(ctx, scan.LoginID, e.Check(scan.LoginID)); err != nil {
 		e.t.Fatal(err)
 	}
 }

@@ -62,9 +62,7 @@ func submittingCodeStage(t *testing.T, e *faultEnv, w want) {
 
 func restoringStage(t *testing.T, e *faultEnv, w want) {
 	// Given a session kept in the keychain by an earlier run
-	first := e.open()
-	sess := e.signIn(first, true).Session
-	first.Close()
+	sess := e.signedInBefore()
 	before, _ := e.stored()
 	tokenKept := func() {
 		t.Helper()

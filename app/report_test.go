@@ -37,7 +37,7 @@ func TestSupportReportSaysWhatSupportNeedsAndNoSecret(t *testing.T) {
 	// Given a person who mistyped the password, then a code, asked for a new
 	// code and looked at the QR tab
 	c.SignIn(ctx, mockserver.DemoEmail, "not-the-password-42", true)
-	c.SignIn(ctx, mockserver.DemoEmail, mockserver.DemoPassword, true)
+	r.startSignIn(c, true)
 	right := r.codeFor(c)
 	wrong := "918273"
 	if wrong == right {

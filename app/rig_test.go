@@ -121,25 +121,6 @@ func (r *rig) link() *pairing.LinkScreen {
 	return ls
 }
 
-// testerCheck reads the number the desktop of a scanned login shows from
-// the tester controls (Server.Logins): what the person would read off
-// the screen once the desktop hears of the scan, for tests whose Core's
-// stream is cut at that moment.
-func (r *rig) testerCheck(loginID string) string {
-	r.t.Helper()
-	logins, err := r.Logins("")
-	if err != nil {
-		r.t.Fatal(err)
-	}
-	for _, l := range logins {
-		if l.LoginID == loginID && l.Check != "" {
-			return l.Check
-		}
-	}
-	r.t.Fatalf("login %s is not pending and scanned", loginID)
-	return ""
-}
-
 // scanned has the phone scan the QR code c shows and waits until c shows
 // the check number; it returns the phone's answer and c's state.
 func (r *rig) scanned(c *Core) (*pairing.ScanResult, State) {
@@ -170,16 +151,34 @@ func (r *rig) codeFor(c *Core) string {
 	return code
 }
 
+// startSignIn sends the demo account's password from c and returns the
+// state once c waits for the phone (the code or the QR code).
+func (r *rig) startSignIn(c *Core, keep bool) State {
+	r.t.Helper()
+	c.SignIn(context.Background(), mockserver.DemoEmail, mockserver.DemoPassword, keep)
+	st := c.State()
+	if st.Phase != PhaseVerifying || st.Login == nil {
+		r.t.Fatalf("after the password: phase %v, problem %+v", st.Phase, st.Problem)
+	}
+	return st
+}
+
 // signIn signs c in with the demo account and the phone's code.
 func (r *rig) signIn(c *Core, keep bool) State {
 	r.t.Helper()
-	ctx := context.Background()
-	c.SignIn(ctx, mockserver.DemoEmail, mockserver.DemoPassword, keep)
-	if st := c.State(); st.Phase != PhaseVerifying {
-		r.t.Fatalf("after the password: phase %v, problem %+v", st.Phase, st.Problem)
-	}
-	c.SubmitCode(ctx, r.codeFor(c))
+	r.startSignIn(c, keep)
+	c.SubmitCode(context.Background(), r.codeFor(c))
 	return waitFor(r.t, c, "signed in", time.Second, func(s State) bool { return s.Phase == PhaseSignedIn && !s.Busy })
+}
+
+// signedInBefore signs in with a Core that is then closed, as an earlier
+// run of the app would: the session stays in the keychain for the next.
+func (r *rig) signedInBefore() *SessionView {
+	r.t.Helper()
+	first := r.newCore()
+	sess := r.signIn(first, true).Session
+	first.Close()
+	return sess
 }
 
 // stored returns the keychain item of the demo account on this server.

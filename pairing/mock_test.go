@@ -61,23 +61,6 @@ func (m *mock) signIn(c *pairing.Client, p *mocktest.Phone, dev pairing.Device) 
 	return g, pairing.Credentials{Token: g.Token, Fingerprint: dev.Fingerprint}
 }
 
-// checkOf reads the number the desktop of a scanned login shows from the
-// tester controls (Server.Logins), for tests whose desktop is not listening.
-func (m *mock) checkOf(loginID string) string {
-	m.t.Helper()
-	logins, err := m.Logins("")
-	if err != nil {
-		m.t.Fatal(err)
-	}
-	for _, l := range logins {
-		if l.LoginID == loginID && l.Check != "" {
-			return l.Check
-		}
-	}
-	m.t.Fatalf("login %s is not pending and scanned", loginID)
-	return ""
-}
-
 // next returns the next event of ch, failing if none comes in time or ch closed.
 func next[E any](t *testing.T, ch <-chan E) E {
 	t.Helper()
