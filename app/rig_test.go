@@ -125,26 +125,28 @@ func (r *rig) link() *pairing.LinkScreen {
 // the check number; it returns the phone's answer and c's state.
 func (r *rig) scanned(c *Core) (*pairing.ScanResult, State) {
 	r.t.Helper()
-	st := c.State()
-	if st.Login == nil {
-		r.t.Fatalf("no pending login; phase %v", st.Phase)
-	}
-	scan, err := r.phone.Scan(context.Background(), st.Login.QRPayload)
+	scan, err := r.phone.Scan(context.Background(), r.login(c).QRPayload)
 	if err != nil {
 		r.t.Fatalf("phone scan: %v", err)
 	}
-	st = waitFor(r.t, c, "showing the check number", time.Second, func(s State) bool { return s.Login != nil && s.Login.Scanned })
+	st := waitFor(r.t, c, "showing the check number", time.Second, func(s State) bool { return s.Login != nil && s.Login.Scanned })
 	return scan, st
 }
 
-// codeFor reads the code the phone shows for the Core's pending login.
-func (r *rig) codeFor(c *Core) string {
+// login is the pending login c shows; the test fails when there is none.
+func (r *rig) login(c *Core) *LoginView {
 	r.t.Helper()
 	st := c.State()
 	if st.Login == nil {
 		r.t.Fatalf("no pending login; phase %v", st.Phase)
 	}
-	code, err := r.phone.CodeFor(context.Background(), st.Login.ID)
+	return st.Login
+}
+
+// codeFor reads the code the phone shows for the Core's pending login.
+func (r *rig) codeFor(c *Core) string {
+	r.t.Helper()
+	code, err := r.phone.CodeFor(context.Background(), r.login(c).ID)
 	if err != nil {
 		r.t.Fatalf("phone code: %v", err)
 	}

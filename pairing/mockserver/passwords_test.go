@@ -73,13 +73,7 @@ func TestValidEmail(t *testing.T) {
 // Medians of alternating runs keep machine noise out; a missing hash would
 // make the unknown case hundreds of times faster.
 func TestUnknownEmailCostsAHash(t *testing.T) {
-	cfg := TestConfig()
-	cfg.Argon2Memory, cfg.PasswordAttempts = 4096, 1000
-	s, err := New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := newTestServer(t, func(c *Config) { c.Argon2Memory, c.PasswordAttempts = 4096, 1000 })
 	ctx := context.Background()
 	timeIt := func(email string) time.Duration {
 		start := time.Now()
@@ -112,15 +106,7 @@ const inflightPassword = "right-Passw0rd"
 
 func newInflightServer(t *testing.T) *Server {
 	t.Helper()
-	s, err := New(TestConfig())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := s.Close(); err != nil {
-			t.Error(err)
-		}
-	})
+	s := newTestServer(t)
 	if err := s.AddAccount("busy@x.test", inflightPassword, "Busy"); err != nil {
 		t.Fatal(err)
 	}
