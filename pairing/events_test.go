@@ -10,28 +10,25 @@ import (
 
 	"github.com/linkdesk/linkdesk/pairing"
 	"github.com/linkdesk/linkdesk/pairing/mockserver"
-	"github.com/linkdesk/linkdesk/pairing/mockserver/mocktest"
 )
 
 func TestQRApprovalIsPushed(t *testing.T) {
 	m := startMock(t)
-	c := m.Client(pairing.Options{})
-	p := m.phone()
 	dev := desktop("ANNA-LAPTOP")
-	pl := m.startLogin(c, dev)
-	ch := c.LoginEvents(t.Context(), pl.LoginID)
+	d := m.waitingDesktop(pairing.Options{}, dev)
+	ch := d.c.LoginEvents(t.Context(), d.pl.LoginID)
 	// Given the desktop shows the current QR code (the stream replays it)
 	ev := next(t, ch)
-	if ev.Type != pairing.EventQR || ev.QR.Payload != pl.QR.Payload {
+	if ev.Type != pairing.EventQR || ev.QR.Payload != d.pl.QR.Payload {
 		t.Fatalf("first event = %+v, want the current QR", ev)
 	}
 	// When the phone scans it, sees this computer and approves
-	scan, err := p.Scan(t.Context(), ev.QR.Payload)
+	scan, err := d.phone.Scan(t.Context(), ev.QR.Payload)
 	if err != nil {
 		t.Fatalf("Scan: %v", err)
 	}
-	if scan.LoginID != pl.LoginID || scan.Device.Name != dev.Name || scan.Network != pairing.NetworkSame {
-		t.Fatalf("phone shows %+v, want %s from %s on the same network", scan, pl.LoginID, dev.Name)
+	if scan.LoginID != d.pl.LoginID || scan.Device.Name != dev.Name || scan.Network != pairing.NetworkSame {
+		t.Fatalf("phone shows %+v, want %s from %s on the same network", scan, d.pl.LoginID, dev.Name)
 	}
 	// Then the desktop is told the number to show, one of the phone's three;
 	ev = next(t, ch)
@@ -39,7 +36,7 @@ func TestQRApprovalIsPushed(t *testing.T) {
 		t.Fatalf("event = %+v, want scanned with one of %v", ev, scan.CheckChoices)
 	}
 	// and when the person picks that number, it is pushed a working token, and the stream ends.
-	if err := p.Approve(t.Context(), pl.LoginID, ev.Check); err != nil {
+	if err := d.phone.Approve(t.Context(), d.pl.LoginID, ev.Check); err != nil {
 		t.Fatalf("Approve: %v", err)
 	}
 	ev = next(t, ch)
@@ -47,7 +44,7 @@ func TestQRApprovalIsPushed(t *testing.T) {
 		t.Fatalf("event = %+v, want approved", ev)
 	}
 	assertClosed(t, ch)
-	s, err := c.Session(t.Context(), pairing.Credentials{Token: ev.Grant.Token, Fingerprint: dev.Fingerprint})
+	s, err := d.c.Session(t.Context(), pairing.Credentials{Token: ev.Grant.Token, Fingerprint: dev.Fingerprint})
 	if err != nil || s.ID != ev.Grant.Session.ID {
 		t.Fatalf("Session with the pushed token: %+v, %v", s, err)
 	}
@@ -56,23 +53,23 @@ func TestQRApprovalIsPushed(t *testing.T) {
 func TestLoginStreamEndings(t *testing.T) {
 	cases := []struct {
 		name string
-		when func(m *mock, c *pairing.Client, p *mocktest.Phone, id string)
+		when func(m *mock, d waiting)
 		want string
 	}{
-		{"declined on the phone", func(m *mock, c *pairing.Client, p *mocktest.Phone, id string) {
-			if err := p.Decline(m.t.Context(), id); err != nil {
+		{"declined on the phone", func(m *mock, d waiting) {
+			if err := d.phone.Decline(m.t.Context(), d.pl.LoginID); err != nil {
 				m.t.Fatal(err)
 			}
 		}, pairing.EventDeclined},
-		{"pending login lifetime over", func(m *mock, c *pairing.Client, p *mocktest.Phone, id string) {
+		{"pending login lifetime over", func(m *mock, _ waiting) {
 			m.Clock.Advance(10*time.Minute + time.Second)
 		}, pairing.EventExpired},
-		{"code typed on the desktop", func(m *mock, c *pairing.Client, p *mocktest.Phone, id string) {
-			code, err := p.CodeFor(m.t.Context(), id)
+		{"code typed on the desktop", func(m *mock, d waiting) {
+			code, err := d.phone.CodeFor(m.t.Context(), d.pl.LoginID)
 			if err != nil {
 				m.t.Fatal(err)
 			}
-			if _, err := c.SubmitCode(m.t.Context(), id, code); err != nil {
+			if _, err := d.c.SubmitCode(m.t.Context(), d.pl.LoginID, code); err != nil {
 				m.t.Fatal(err)
 			}
 		}, pairing.EventApproved},
@@ -80,15 +77,13 @@ func TestLoginStreamEndings(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			m := startMock(t)
-			c := m.Client(pairing.Options{})
-			p := m.phone()
-			pl := m.startLogin(c, desktop("PC"))
-			ch := c.LoginEvents(t.Context(), pl.LoginID)
+			d := m.waitingDesktop(pairing.Options{}, desktop("PC"))
+			ch := d.c.LoginEvents(t.Context(), d.pl.LoginID)
 			if ev := next(t, ch); ev.Type != pairing.EventQR {
 				t.Fatalf("first event = %+v", ev)
 			}
 			// When this happens while the desktop waits
-			tc.when(m, c, p, pl.LoginID)
+			tc.when(m, d)
 			// Then the stream says so and ends.
 			if ev := next(t, ch); ev.Type != tc.want {
 				t.Fatalf("event = %+v, want %s", ev, tc.want)
@@ -100,20 +95,18 @@ func TestLoginStreamEndings(t *testing.T) {
 
 func TestLoginStreamAfterTheEnd(t *testing.T) {
 	m := startMock(t)
-	c := m.Client(pairing.Options{})
-	p := m.phone()
-	pl := m.startLogin(c, desktop("PC"))
-	if err := p.Decline(t.Context(), pl.LoginID); err != nil {
+	d := m.waitingDesktop(pairing.Options{}, desktop("PC"))
+	if err := d.phone.Decline(t.Context(), d.pl.LoginID); err != nil {
 		t.Fatal(err)
 	}
 	// When the desktop connects after the phone declined
-	got := drain(t, c.LoginEvents(t.Context(), pl.LoginID), waitFor)
+	got := drain(t, d.c.LoginEvents(t.Context(), d.pl.LoginID), waitFor)
 	// Then it learns at once.
 	if len(got) != 1 || got[0].Type != pairing.EventDeclined {
 		t.Fatalf("events = %+v, want declined", got)
 	}
 	// And a login the server never had is one error event.
-	got = drain(t, c.LoginEvents(t.Context(), "lgn_doesnotexist"), waitFor)
+	got = drain(t, d.c.LoginEvents(t.Context(), "lgn_doesnotexist"), waitFor)
 	if len(got) != 1 || got[0].Type != pairing.EventError {
 		t.Fatalf("events = %+v, want one error", got)
 	}
@@ -155,9 +148,8 @@ func TestSessionRevocationIsPushed(t *testing.T) {
 	for _, tc := range sessionEnders {
 		t.Run(tc.title(), func(t *testing.T) {
 			m := startMock(t)
-			c := m.Client(pairing.Options{})
-			p := m.phone()
-			g, cr := m.signIn(c, p, desktop("PC"))
+			d := m.signedInDesktop(pairing.Options{}, desktop("PC"))
+			c, cr := d.c, d.creds
 			if tc.probe != nil {
 				// The stream of a token the server does not know is refused at once.
 				got := drain(t, c.SessionEvents(t.Context(), tc.probe(cr)), waitFor)
@@ -170,7 +162,7 @@ func TestSessionRevocationIsPushed(t *testing.T) {
 			ch := c.SessionEvents(t.Context(), cr)
 			m.WaitStreams(1)
 			// When the session ends
-			tc.end(m, c, p, g, cr)
+			tc.end(m, d)
 			// Then the desktop is told at once, with the reason, and the stream ends.
 			ev := next(t, ch)
 			if ev.Type != pairing.EventRevoked || ev.Reason != tc.reason {
@@ -271,21 +263,19 @@ func TestReconnectAfterDroppedConnects(t *testing.T) {
 func TestStreamHonoursServerRetryAt(t *testing.T) {
 	m := startMock(t)
 	var sl sleepLog
-	c := m.Client(pairing.Options{Sleep: sl.sleep})
-	p := m.phone()
-	g, cr := m.signIn(c, p, desktop("PC"))
+	d := m.signedInDesktop(pairing.Options{Sleep: sl.sleep}, desktop("PC"))
 	// Given the server refuses the next stream with "come back in 20 s"
 	retryAt := time.Now().Add(20 * time.Second).UTC().Format(time.RFC3339)
 	m.Fault(mockserver.Fault{Method: "GET", Path: "/v1/session/events", Status: 429, Count: 1,
 		Body: fmt.Sprintf(`{"error":{"code":"too_many_requests","message":"slow down","retry_at":%q}}`, retryAt)})
 	// When the home screen follows the session
-	ch := c.SessionEvents(t.Context(), cr)
+	ch := d.c.SessionEvents(t.Context(), d.creds)
 	m.WaitStreams(1)
 	// Then it waited as asked before reconnecting, and the stream works.
 	if d := sl.get(); len(d) != 1 || d[0] < 18*time.Second || d[0] > 21*time.Second {
 		t.Fatalf("waits = %v, want one of about 20s", d)
 	}
-	if err := p.RevokeDevice(t.Context(), g.Session.ID); err != nil {
+	if err := d.phone.RevokeDevice(t.Context(), d.grant.Session.ID); err != nil {
 		t.Fatal(err)
 	}
 	if ev := next(t, ch); ev.Type != pairing.EventRevoked || ev.Reason != pairing.CodeSessionRevoked {

@@ -201,22 +201,19 @@ func assertNotFoundEvent(t *testing.T, ch <-chan pairing.LoginEvent) {
 
 func TestOnlyTheClientThatStartedALoginMayUseIt(t *testing.T) {
 	m := startMock(t)
-	desk := m.Client(pairing.Options{})
-	p := m.phone()
-	dev := desktop("ANNA-LAPTOP")
-	pl := m.startLogin(desk, dev)
-	ch := desk.LoginEvents(t.Context(), pl.LoginID)
+	d := m.waitingDesktop(pairing.Options{}, desktop("ANNA-LAPTOP"))
+	ch := d.c.LoginEvents(t.Context(), d.pl.LoginID)
 	if ev := next(t, ch); ev.Type != pairing.EventQR {
 		t.Fatalf("first event = %+v, want the QR code", ev)
 	}
 
 	// Given someone photographed the QR code (so knows the login ID) and
 	// even read the code off the phone, on a client that did not start it,
-	scan, err := pairing.ParseQR(pl.QR.Payload)
+	scan, err := pairing.ParseQR(d.pl.QR.Payload)
 	if err != nil {
 		t.Fatal(err)
 	}
-	code, err := p.CodeFor(t.Context(), pl.LoginID)
+	code, err := d.phone.CodeFor(t.Context(), d.pl.LoginID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -233,7 +230,7 @@ func TestOnlyTheClientThatStartedALoginMayUseIt(t *testing.T) {
 	assertNotFoundEvent(t, stranger.LoginEvents(t.Context(), scan.LoginID))
 
 	// Then the desktop's login is untouched, and the approval reaches it alone.
-	phoneScan, err := p.Scan(t.Context(), pl.QR.Payload) // still the current payload: not rotated
+	phoneScan, err := d.phone.Scan(t.Context(), d.pl.QR.Payload) // still the current payload: not rotated
 	if err != nil {
 		t.Fatalf("Scan of the unrotated QR: %v", err)
 	}
@@ -241,7 +238,7 @@ func TestOnlyTheClientThatStartedALoginMayUseIt(t *testing.T) {
 	if shown.Type != pairing.EventScanned {
 		t.Fatalf("event = %+v, want scanned", shown)
 	}
-	if err := p.Approve(t.Context(), phoneScan.LoginID, shown.Check); err != nil {
+	if err := d.phone.Approve(t.Context(), phoneScan.LoginID, shown.Check); err != nil {
 		t.Fatalf("Approve: %v", err)
 	}
 	ev := next(t, ch)

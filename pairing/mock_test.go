@@ -61,6 +61,41 @@ func (m *mock) signIn(c *pairing.Client, p *mocktest.Phone, dev pairing.Device) 
 	return g, pairing.Credentials{Token: g.Token, Fingerprint: dev.Fingerprint}
 }
 
+// waiting is a desktop client waiting on a pending login of the demo
+// account, and the phone that shows it.
+type waiting struct {
+	c     *pairing.Client
+	phone *mocktest.Phone
+	pl    *pairing.PendingLogin
+}
+
+// waitingDesktop signs the phone in, then starts a login as dev from a new
+// client with opts.
+func (m *mock) waitingDesktop(opts pairing.Options, dev pairing.Device) waiting {
+	m.t.Helper()
+	c := m.Client(opts)
+	p := m.phone()
+	return waiting{c: c, phone: p, pl: m.startLogin(c, dev)}
+}
+
+// signedIn is a desktop client signed in to the demo account with the
+// phone's code.
+type signedIn struct {
+	c     *pairing.Client
+	phone *mocktest.Phone
+	grant *pairing.Grant
+	creds pairing.Credentials
+}
+
+// signedInDesktop signs a new client with opts in as dev.
+func (m *mock) signedInDesktop(opts pairing.Options, dev pairing.Device) signedIn {
+	m.t.Helper()
+	c := m.Client(opts)
+	p := m.phone()
+	g, cr := m.signIn(c, p, dev)
+	return signedIn{c: c, phone: p, grant: g, creds: cr}
+}
+
 // next returns the next event of ch, failing if none comes in time or ch closed.
 func next[E any](t *testing.T, ch <-chan E) E {
 	t.Helper()
