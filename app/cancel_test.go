@@ -50,8 +50,7 @@ func TestCancelAtEachStep(t *testing.T) {
 
 	t.Run("while verifying", func(t *testing.T) {
 		r := newRig(t)
-		c := r.newCore()
-		r.startSignIn(c, true)
+		c := r.verifyingCore()
 		if ls := r.link(); len(ls.Pending) != 1 {
 			t.Fatalf("the phone lists %d pending logins", len(ls.Pending))
 		}
@@ -67,8 +66,7 @@ func TestCancelAtEachStep(t *testing.T) {
 
 	t.Run("while the code is checked", func(t *testing.T) {
 		r := newRig(t)
-		c := r.newCore()
-		r.startSignIn(c, true)
+		c := r.verifyingCore()
 		code := r.codeFor(c)
 		r.fault(map[string]any{"method": "POST", "path": "/v1/logins/*/code", "delay": "5s"})
 		done := inBackground(func() { c.SubmitCode(ctx, code) })
@@ -86,8 +84,7 @@ func TestCancelAtEachStep(t *testing.T) {
 
 	t.Run("while a new code is requested", func(t *testing.T) {
 		r := newRig(t)
-		c := r.newCore()
-		r.startSignIn(c, true)
+		c := r.verifyingCore()
 		r.fault(map[string]any{"method": "POST", "path": "/v1/logins/*/code/renew", "delay": "5s"})
 		done := inBackground(func() { c.RenewCode(ctx) })
 		waitFor(t, c, "renewing", time.Second, func(s State) bool { return s.Busy })
@@ -133,8 +130,7 @@ func TestCancelAtEachStep(t *testing.T) {
 
 func TestClosingWhileVerifyingCancelsThePendingLogin(t *testing.T) {
 	r := newRig(t)
-	c := r.newCore()
-	r.startSignIn(c, true)
+	c := r.verifyingCore()
 	c.Close()
 	if ls := r.link(); len(ls.Pending) != 0 {
 		t.Errorf("the phone still lists %+v", ls.Pending)
@@ -150,9 +146,8 @@ func TestApprovalAfterCancelIsUndone(t *testing.T) {
 	// Given a sign-in approved on the phone while the keychain is slow to store it
 	r := newRig(t)
 	r.kr.hang = make(chan struct{})
-	c := r.newCore()
+	c := r.verifyingCore()
 	ctx := context.Background()
-	r.startSignIn(c, true)
 	scan, st := r.scanned(c)
 	if err := r.phone.Approve(ctx, scan.LoginID, st.Login.Check); err != nil {
 		t.Fatal(err)

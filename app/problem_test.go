@@ -122,7 +122,6 @@ func TestMessagesRenderInEveryLanguage(t *testing.T) {
 }
 
 func TestProblemFromServerErrors(t *testing.T) {
-	seoul := time.FixedZone("KST", 9*3600)
 	now := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC) // 19:00 in Seoul
 	three, zero := 3, 0
 	en := words(t, "en")
@@ -215,7 +214,6 @@ func untrustedCertificate() error {
 }
 
 func TestTimesAreShownInThePersonsLanguage(t *testing.T) {
-	seoul := time.FixedZone("KST", 9*3600)
 	now := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC) // 19:00 in Seoul
 	en, ko := words(t, "en"), words(t, "ko")
 	for _, tc := range []struct {
@@ -240,7 +238,6 @@ func TestTimesAreShownInThePersonsLanguage(t *testing.T) {
 
 func TestWrongPasswordThenLockedUntilALocalTime(t *testing.T) {
 	r := newRig(t)
-	seoul := time.FixedZone("KST", 9*3600)
 	c := r.newCore(func(o *Options) { o.Location = seoul })
 	ctx := context.Background()
 
@@ -310,9 +307,8 @@ func TestBlockedFor24HoursAfterTooManySignIns(t *testing.T) {
 
 func TestWrongAndExpiredCodes(t *testing.T) {
 	r := newRig(t)
-	c := r.newCore()
+	c := r.verifyingCore()
 	ctx := context.Background()
-	r.startSignIn(c, true)
 	right := r.codeFor(c)
 	wrong := "000000"
 	if right == wrong {
@@ -360,9 +356,8 @@ func TestWrongAndExpiredCodes(t *testing.T) {
 
 func TestTooManyWrongCodesEndTheSignIn(t *testing.T) {
 	r := newRig(t)
-	c := r.newCore()
+	c := r.verifyingCore()
 	ctx := context.Background()
-	r.startSignIn(c, true)
 	loginID := c.State().Login.ID
 	wrong := "000000"
 	if r.codeFor(c) == wrong {
@@ -385,27 +380,21 @@ func TestTooManyWrongCodesEndTheSignIn(t *testing.T) {
 
 func TestDeclinedOnThePhone(t *testing.T) {
 	r := newRig(t)
-	c := r.newCore()
+	c := r.verifyingCore()
 	ctx := context.Background()
-	r.startSignIn(c, true)
 	if err := r.phone.Decline(ctx, c.State().Login.ID); err != nil {
 		t.Fatal(err)
 	}
-	st := waitFor(t, c, "back at sign-in", time.Second, func(s State) bool { return s.Phase == PhaseSignedOut })
-	if st.Problem == nil || st.Problem.Code != pairing.CodeLoginDeclined || st.Problem.Action != "action.declined" {
+	if st := r.loginEnded(c, pairing.CodeLoginDeclined); st.Problem.Action != "action.declined" {
 		t.Fatalf("declined: %+v", st.Problem)
 	}
 }
 
 func TestPendingLoginExpires(t *testing.T) {
 	r := newRig(t)
-	c := r.newCore()
-	r.startSignIn(c, true)
+	c := r.verifyingCore()
 	r.Clock.Advance(10*time.Minute + time.Second)
-	st := waitFor(t, c, "back at sign-in", time.Second, func(s State) bool { return s.Phase == PhaseSignedOut })
-	if st.Problem == nil || st.Problem.Code != pairing.CodeLoginExpired {
-		t.Fatalf("expired: %+v", st.Problem)
-	}
+	r.loginEnded(c, pairing.CodeLoginExpired)
 }
 
 func TestMaintenanceIsRetriedHonouringRetryAfter(t *testing.T) {

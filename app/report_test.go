@@ -30,7 +30,6 @@ func TestMaskEmail(t *testing.T) {
 
 func TestSupportReportSaysWhatSupportNeedsAndNoSecret(t *testing.T) {
 	r := newRig(t)
-	seoul := time.FixedZone("KST", 9*3600)
 	c := r.newCore(func(o *Options) { o.Location = seoul })
 	ctx := context.Background()
 

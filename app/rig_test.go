@@ -24,6 +24,10 @@ var english = func() *assets.Words {
 	return w
 }()
 
+// seoul is the person's time zone in tests of local times: UTC+9, where
+// the server's clock is UTC.
+var seoul = time.FixedZone("KST", 9*3600)
+
 // rig is the real mock server in-process (mocktest) plus everything a Core
 // needs, with the phone played by a mocktest.Phone. The server's clock is
 // fake: tests move it, never sleep.
@@ -165,6 +169,15 @@ func (r *rig) startSignIn(c *Core, keep bool) State {
 	return st
 }
 
+// verifyingCore is a new Core that sent the demo account's password and
+// waits for the phone.
+func (r *rig) verifyingCore() *Core {
+	r.t.Helper()
+	c := r.newCore()
+	r.startSignIn(c, true)
+	return c
+}
+
 // signIn signs c in with the demo account and the phone's code.
 func (r *rig) signIn(c *Core, keep bool) State {
 	r.t.Helper()
@@ -181,6 +194,17 @@ func (r *rig) signedInBefore() *SessionView {
 	sess := r.signIn(first, true).Session
 	first.Close()
 	return sess
+}
+
+// loginEnded waits for c to be back at the sign-in form saying why the
+// pending login ended (code), and returns that state.
+func (r *rig) loginEnded(c *Core, code string) State {
+	r.t.Helper()
+	st := waitFor(r.t, c, "back at sign-in", time.Second, func(s State) bool { return s.Phase == PhaseSignedOut })
+	if st.Problem == nil || st.Problem.Code != code {
+		r.t.Fatalf("back at sign-in with problem %+v, want %s", st.Problem, code)
+	}
+	return st
 }
 
 // stored returns the keychain item of the demo account on this server.

@@ -80,9 +80,8 @@ func TestSignInWithTheCodeKeepsTheTokenInTheKeychain(t *testing.T) {
 
 func TestSignInWithTheQRCode(t *testing.T) {
 	r := newRig(t)
-	c := r.newCore()
+	c := r.verifyingCore()
 	ctx := context.Background()
-	r.startSignIn(c, true)
 
 	// Given the QR tab
 	c.UseMethod(MethodQR)
@@ -278,9 +277,8 @@ func TestOnlyOneStoredAccount(t *testing.T) {
 
 func TestAScanShowsTheNumberWhateverTheTabAndTheCodeStillWorks(t *testing.T) {
 	r := newRig(t)
-	c := r.newCore()
+	c := r.verifyingCore()
 	ctx := context.Background()
-	r.startSignIn(c, true)
 	if m := c.State().Method; m != MethodCode {
 		t.Fatalf("method %v at the start, want the code", m)
 	}
@@ -297,8 +295,7 @@ func TestAScanShowsTheNumberWhateverTheTabAndTheCodeStillWorks(t *testing.T) {
 
 func TestAScannedQRCodeIsNotRenewed(t *testing.T) {
 	r := newRig(t)
-	c := r.newCore()
-	r.startSignIn(c, true)
+	c := r.verifyingCore()
 	_, st := r.scanned(c)
 	payload := st.Login.QRPayload
 	// When the payload's time runs out and the person switches tabs back and forth,
@@ -319,9 +316,8 @@ func TestAScannedQRCodeIsNotRenewed(t *testing.T) {
 
 func TestAWrongPickOnThePhoneEndsTheSignInWithItsReason(t *testing.T) {
 	r := newRig(t)
-	c := r.newCore()
+	c := r.verifyingCore()
 	ctx := context.Background()
-	r.startSignIn(c, true)
 	scan, st := r.scanned(c)
 	wrong := slices.DeleteFunc(slices.Clone(scan.CheckChoices), func(n string) bool { return n == st.Login.Check })[0]
 
@@ -331,9 +327,8 @@ func TestAWrongPickOnThePhoneEndsTheSignInWithItsReason(t *testing.T) {
 		t.Fatalf("the phone's wrong pick answered %v", err)
 	}
 	// then the desktop is back at the start, saying why,
-	st = waitFor(t, c, "back at the form", time.Second, func(s State) bool { return s.Phase == PhaseSignedOut })
-	if st.Problem == nil || st.Problem.Code != pairing.CodeWrongCheck || st.Problem.Key != "error.wrong_check" ||
-		st.Problem.Retryable || st.Login != nil {
+	st = r.loginEnded(c, pairing.CodeWrongCheck)
+	if st.Problem.Key != "error.wrong_check" || st.Problem.Retryable || st.Login != nil {
 		t.Fatalf("after a wrong pick: problem %+v login %+v", st.Problem, st.Login)
 	}
 	if got := shown(st.Problem); !strings.Contains(got, "different number") || !strings.Contains(got, "change it") {
@@ -347,22 +342,17 @@ func TestAWrongPickOnThePhoneEndsTheSignInWithItsReason(t *testing.T) {
 
 func TestDeclineAfterTheScanIsADecline(t *testing.T) {
 	r := newRig(t)
-	c := r.newCore()
-	r.startSignIn(c, true)
+	c := r.verifyingCore()
 	scan, _ := r.scanned(c)
 	if err := r.phone.Decline(context.Background(), scan.LoginID); err != nil {
 		t.Fatal(err)
 	}
-	st := waitFor(t, c, "back at the form", time.Second, func(s State) bool { return s.Phase == PhaseSignedOut })
-	if st.Problem == nil || st.Problem.Code != pairing.CodeLoginDeclined {
-		t.Fatalf("after a decline: %+v", st.Problem)
-	}
+	r.loginEnded(c, pairing.CodeLoginDeclined)
 }
 
 func TestNotYouCancelsTheScannedLoginOnTheServer(t *testing.T) {
 	r := newRig(t)
-	c := r.newCore()
-	r.startSignIn(c, true)
+	c := r.verifyingCore()
 	scan, st := r.scanned(c)
 	// When the person on the computer did not start this and cancels,
 	c.Cancel()
