@@ -303,21 +303,20 @@ func TestRotateQR(t *testing.T) {
 
 func TestCancelLogin(t *testing.T) {
 	m := startMock(t)
-	c := m.Client(pairing.Options{})
-	pl := m.startLogin(c, desktop("PC"))
+	d := m.waitingDesktop(pairing.Options{}, desktop("PC"))
 	// When the person presses Cancel
-	if err := c.CancelLogin(t.Context(), pl.LoginID); err != nil {
+	if err := d.c.CancelLogin(t.Context(), d.pl.LoginID); err != nil {
 		t.Fatalf("CancelLogin: %v", err)
 	}
 	// Then the phone no longer shows the request, and cancelling again finds nothing.
-	screen, err := m.phone().Link(t.Context())
+	screen, err := d.phone.Link(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(screen.Pending) != 0 {
 		t.Errorf("phone still shows %+v", screen.Pending)
 	}
-	assertServerError(t, c.CancelLogin(t.Context(), pl.LoginID), pairing.CodeLoginNotFound, 404)
+	assertServerError(t, d.c.CancelLogin(t.Context(), d.pl.LoginID), pairing.CodeLoginNotFound, 404)
 }
 
 func TestSession(t *testing.T) {

@@ -202,6 +202,18 @@ func (g *gate) sleep(ctx context.Context, d time.Duration) error {
 	}
 }
 
+// breakConnections cuts every connection (a Wi-Fi hiccup) and waits until
+// the stream noticed and holds at g before reconnecting.
+func (m *mock) breakConnections(g *gate) {
+	m.t.Helper()
+	m.CutConnections()
+	select {
+	case <-g.waiting:
+	case <-time.After(waitFor):
+		m.t.Fatal("the stream did not notice the dropped connection")
+	}
+}
+
 func TestReconnectDoesNotLoseApproval(t *testing.T) {
 	m := startMock(t)
 	g := newGate()
@@ -211,12 +223,7 @@ func TestReconnectDoesNotLoseApproval(t *testing.T) {
 	qr := next(t, ch)
 
 	// Given the stream's connection breaks (Wi-Fi hiccup)
-	m.CutConnections()
-	select {
-	case <-g.waiting:
-	case <-time.After(waitFor):
-		t.Fatal("the stream did not notice the dropped connection")
-	}
+	m.breakConnections(g)
 	// When the phone scans and approves while the desktop is disconnected
 	p := m.phone()
 	if _, err := p.Scan(t.Context(), qr.QR.Payload); err != nil {
@@ -438,12 +445,7 @@ func TestScannedIsDeliveredOnceAcrossReconnects(t *testing.T) {
 	}
 	shown := next(t, ch)
 	// Given the connection breaks after the number was shown,
-	m.CutConnections()
-	select {
-	case <-g.waiting:
-	case <-time.After(waitFor):
-		t.Fatal("the stream did not notice the dropped connection")
-	}
+	m.breakConnections(g)
 	close(g.release)
 	m.WaitStreams(2)
 	// when the server replays "scanned" on reconnecting, the desktop is not told twice:
