@@ -107,9 +107,7 @@ func TestClockAdvance(t *testing.T) {
 
 func TestClockAdvanceExpiresAtOnce(t *testing.T) {
 	h := newHarness(t, func(c *mockserver.Config) { c.TickInterval = time.Hour }) // no help from the timer loop
-	pl := h.startLogin(laptop)
-	s := h.openStream("/v1/logins/"+pl.LoginID+"/events", ownerHdr(laptop))
-	s.expect(t, pairing.EventQR, nil)
+	_, s := h.followedLogin()
 	h.do("POST", "/mock/v1/clock", map[string]string{"advance": "10m"}).decode(t, http.StatusOK, nil)
 	s.expect(t, pairing.EventExpired, nil)
 }

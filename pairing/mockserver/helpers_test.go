@@ -115,6 +115,16 @@ func (h *harness) startLogin(dev pairing.Device) pairing.PendingLogin {
 	return pl
 }
 
+// followedLogin opens a pending login of the demo account from laptop and
+// follows its events past the first one (the current QR code).
+func (h *harness) followedLogin() (pairing.PendingLogin, *stream) {
+	h.t.Helper()
+	pl := h.startLogin(laptop)
+	s := h.openStream("/v1/logins/"+pl.LoginID+"/events", ownerHdr(laptop))
+	s.expect(h.t, pairing.EventQR, nil)
+	return pl, s
+}
+
 // phone signs the phone simulator in to the demo account.
 func (h *harness) phone() string {
 	h.t.Helper()

@@ -258,9 +258,7 @@ func TestWrongPasswordDoesNotSpendTheBudget(t *testing.T) {
 
 func TestCancelLogin(t *testing.T) {
 	h := newHarness(t)
-	pl := h.startLogin(laptop)
-	s := h.openStream("/v1/logins/"+pl.LoginID+"/events", ownerHdr(laptop))
-	s.expect(t, pairing.EventQR, nil)
+	pl, s := h.followedLogin()
 
 	h.do("DELETE", "/v1/logins/"+pl.LoginID, nil, ownerHdr(laptop)).decode(t, http.StatusNoContent, nil)
 

@@ -64,9 +64,7 @@ func TestQRScanApprovePushesTheToken(t *testing.T) {
 
 func TestQRRotatesEvery30Seconds(t *testing.T) {
 	h := newHarness(t)
-	pl := h.startLogin(laptop)
-	s := h.openStream("/v1/logins/"+pl.LoginID+"/events", ownerHdr(laptop))
-	s.expect(t, pairing.EventQR, nil)
+	pl, s := h.followedLogin()
 	phone := h.phone()
 
 	h.Clock.Advance(29 * time.Second)
@@ -88,9 +86,7 @@ func TestQRRotatesEvery30Seconds(t *testing.T) {
 
 func TestQRRotatesOnRequest(t *testing.T) {
 	h := newHarness(t)
-	pl := h.startLogin(laptop)
-	s := h.openStream("/v1/logins/"+pl.LoginID+"/events", ownerHdr(laptop))
-	s.expect(t, pairing.EventQR, nil)
+	pl, s := h.followedLogin()
 
 	var rot pairing.QRRotation
 	h.do("POST", "/v1/logins/"+pl.LoginID+"/qr", nil, ownerHdr(laptop)).decode(t, http.StatusOK, &rot)
@@ -206,9 +202,7 @@ func wrongChoice(t *testing.T, choices []string, check string) string {
 
 func TestAScanStopsTheQRCodeAndTellsTheDesktopTheNumber(t *testing.T) {
 	h := newHarness(t)
-	pl := h.startLogin(laptop)
-	s := h.openStream("/v1/logins/"+pl.LoginID+"/events", ownerHdr(laptop))
-	s.expect(t, pairing.EventQR, nil)
+	pl, s := h.followedLogin()
 	phone := h.phone()
 
 	// When the phone scans the QR code,
