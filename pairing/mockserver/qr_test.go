@@ -54,12 +54,7 @@ func TestQRScanApprovePushesTheToken(t *testing.T) {
 		t.Errorf("session %+v", si.Session)
 	}
 	// And a stream opened after the approval still hears it (a dropped connection).
-	late := h.openStream("/v1/logins/"+pl.LoginID+"/events", ownerHdr(laptop))
-	var again pairing.Grant
-	late.expect(t, pairing.EventApproved, &again)
-	if again != g {
-		t.Error("replayed grant differs")
-	}
+	h.replaysGrant(pl, g)
 }
 
 func TestQRRotatesEvery30Seconds(t *testing.T) {
