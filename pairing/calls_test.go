@@ -38,10 +38,7 @@ func TestStartLogin(t *testing.T) {
 		t.Errorf("QR names login %q, want %q", qr.LoginID, pl.LoginID)
 	}
 	// And the phone shows this computer with the code.
-	screen, err := m.phone().Link(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
+	screen := m.link(m.phone())
 	if len(screen.Pending) != 1 || screen.Pending[0].Device.Name != dev.Name || len(screen.Pending[0].Code) != 6 {
 		t.Fatalf("phone shows %+v, want one pending request from %s with a 6-digit code", screen.Pending, dev.Name)
 	}
@@ -309,10 +306,7 @@ func TestCancelLogin(t *testing.T) {
 		t.Fatalf("CancelLogin: %v", err)
 	}
 	// Then the phone no longer shows the request, and cancelling again finds nothing.
-	screen, err := d.phone.Link(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
+	screen := m.link(d.phone)
 	if len(screen.Pending) != 0 {
 		t.Errorf("phone still shows %+v", screen.Pending)
 	}
@@ -423,10 +417,7 @@ func TestSignOut(t *testing.T) {
 		t.Fatalf("SignOut: %v", err)
 	}
 	// Then the phone no longer lists the computer, and the token is dead.
-	screen, err := d.phone.Link(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
+	screen := m.link(d.phone)
 	if len(screen.Devices) != 0 {
 		t.Errorf("phone still lists %+v", screen.Devices)
 	}

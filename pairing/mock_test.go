@@ -30,6 +30,16 @@ func startMock(t *testing.T, mutate ...func(*mockserver.Config)) *mock {
 // phone returns a phone signed in to the demo account.
 func (m *mock) phone() *mocktest.Phone { return m.Phone(mockserver.DemoEmail, mockserver.DemoPassword) }
 
+// link reads the device-link screen of phone p.
+func (m *mock) link(p *mocktest.Phone) *pairing.LinkScreen {
+	m.t.Helper()
+	screen, err := p.Link(m.t.Context())
+	if err != nil {
+		m.t.Fatalf("phone link screen: %v", err)
+	}
+	return screen
+}
+
 // desktop describes a computer named name, as app/ would.
 func desktop(name string) pairing.Device {
 	sum := sha256.Sum256([]byte("machine " + name))
