@@ -50,8 +50,7 @@ func TestCancelAtEachStep(t *testing.T) {
 
 	t.Run("while verifying", func(t *testing.T) {
 		r := newRig(t)
-		c := r.newCore()
-		c.SignIn(ctx, mockserver.DemoEmail, mockserver.DemoPassword, true)
+		c := r.verifyingCore()
 		if ls := r.link(); len(ls.Pending) != 1 {
 			t.Fatalf("the phone lists %d pending logins", len(ls.Pending))
 		}
@@ -67,8 +66,7 @@ func TestCancelAtEachStep(t *testing.T) {
 
 	t.Run("while the code is checked", func(t *testing.T) {
 		r := newRig(t)
-		c := r.newCore()
-		c.SignIn(ctx, mockserver.DemoEmail, mockserver.DemoPassword, true)
+		c := r.verifyingCore()
 		code := r.codeFor(c)
 		r.fault(map[string]any{"method": "POST", "path": "/v1/logins/*/code", "delay": "5s"})
 		done := inBackground(func() { c.SubmitCode(ctx, code) })
@@ -86,8 +84,7 @@ func TestCancelAtEachStep(t *testing.T) {
 
 	t.Run("while a new code is requested", func(t *testing.T) {
 		r := newRig(t)
-		c := r.newCore()
-		c.SignIn(ctx, mockserver.DemoEmail, mockserver.DemoPassword, true)
+		c := r.verifyingCore()
 		r.fault(map[string]any{"method": "POST", "path": "/v1/logins/*/code/renew", "delay": "5s"})
 		done := inBackground(func() { c.RenewCode(ctx) })
 		waitFor(t, c, "renewing", time.Second, func(s State) bool { return s.Busy })
@@ -101,9 +98,7 @@ func TestCancelAtEachStep(t *testing.T) {
 
 	t.Run("while the stored session is checked", func(t *testing.T) {
 		r := newRig(t)
-		first := r.newCore()
-		r.signIn(first, true)
-		first.Close()
+		r.signedInBefore()
 		r.fault(map[string]any{"method": "GET", "path": "/v1/session", "delay": "5s"})
 		c := r.newCore()
 		done := inBackground(func() { c.Restore(ctx) })
@@ -135,8 +130,7 @@ func TestCancelAtEachStep(t *testing.T) {
 
 func TestClosingWhileVerifyingCancelsThePendingLogin(t *testing.T) {
 	r := newRig(t)
-	c := r.newCore()
-	c.SignIn(context.Background(), mockserver.DemoEmail, mockserver.DemoPassword, true)
+	c := r.verifyingCore()
 	c.Close()
 	if ls := r.link(); len(ls.Pending) != 0 {
 		t.Errorf("the phone still lists %+v", ls.Pending)
@@ -152,9 +146,8 @@ func TestApprovalAfterCancelIsUndone(t *testing.T) {
 	// Given a sign-in approved on the phone while the keychain is slow to store it
 	r := newRig(t)
 	r.kr.hang = make(chan struct{})
-	c := r.newCore()
+	c := r.verifyingCore()
 	ctx := context.Background()
-	c.SignIn(ctx, mockserver.DemoEmail, mockserver.DemoPassword, true)
 	scan, st := r.scanned(c)
 	if err := r.phone.Approve(ctx, scan.LoginID, st.Login.Check); err != nil {
 		t.Fatal(err)

@@ -314,6 +314,15 @@ func (e *faultEnv) noneLinked() {
 	}
 }
 
+// signsInOnceCleared clears the fault; then the same Core c, which linked
+// nothing while it failed, signs in with the phone's code and keeps the token.
+func (e *faultEnv) signsInOnceCleared(c *Core) {
+	e.t.Helper()
+	e.f.off(e)
+	e.noneLinked()
+	e.kept(e.signIn(c, true))
+}
+
 // approved waits for the phone's approval to sign the Core in.
 func (e *faultEnv) approved() State {
 	e.t.Helper()
@@ -329,7 +338,7 @@ func (e *faultEnv) approveOnPhone(st State) {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	if err := e.phone.Approve(ctx, scan.LoginID, e.testerCheck(scan.LoginID)); err != nil {
+	if err := e.phone.Approve(ctx, scan.LoginID, e.Check(scan.LoginID)); err != nil {
 		e.t.Fatal(err)
 	}
 }

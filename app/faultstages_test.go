@@ -29,9 +29,7 @@ func signingInStage(t *testing.T, e *faultEnv, w want) {
 	e.cancelDuring("SignIn", signIn)
 	e.nothingStored()
 	// When the fault clears, Then the same Core signs in with the phone's code
-	e.f.off(e)
-	e.noneLinked()
-	e.kept(e.signIn(c, true))
+	e.signsInOnceCleared(c)
 }
 
 func submittingCodeStage(t *testing.T, e *faultEnv, w want) {
@@ -55,16 +53,12 @@ func submittingCodeStage(t *testing.T, e *faultEnv, w want) {
 	}
 	e.nothingStored()
 	// When the fault clears, Then the same Core signs in
-	e.f.off(e)
-	e.noneLinked()
-	e.kept(e.signIn(c, true))
+	e.signsInOnceCleared(c)
 }
 
 func restoringStage(t *testing.T, e *faultEnv, w want) {
 	// Given a session kept in the keychain by an earlier run
-	first := e.open()
-	sess := e.signIn(first, true).Session
-	first.Close()
+	sess := e.signedInBefore()
 	before, _ := e.stored()
 	tokenKept := func() {
 		t.Helper()

@@ -85,6 +85,15 @@ func (l *pendingLogin) verifying(st *State) bool {
 	return st.Phase == PhaseVerifying && st.Login != nil && !l.completing
 }
 
+// shownLogin is the ID of the pending login a step acts on: the one st
+// shows, or errRefused when it takes no steps now.
+func (l *pendingLogin) shownLogin(st *State) (string, error) {
+	if !l.verifying(st) {
+		return "", errRefused
+	}
+	return st.Login.ID, nil
+}
+
 // submitCode sends the code typed from the phone; see Core.SubmitCode.
 func (l *pendingLogin) submitCode(ctx context.Context, code string) {
 	var loginID, digits string
@@ -92,13 +101,12 @@ func (l *pendingLogin) submitCode(ctx context.Context, code string) {
 	var err error
 	l.r.run(ctx, step{
 		begin: func(st *State) error {
-			if !l.verifying(st) {
-				return errRefused
+			var berr error
+			if loginID, berr = l.shownLogin(st); berr != nil {
+				return berr
 			}
-			loginID = st.Login.ID
-			var ferr error
-			if digits, ferr = pairing.NormalizeCode(code, st.Login.CodeLength); ferr != nil {
-				return &CodeFormatError{Length: st.Login.CodeLength, Err: ferr}
+			if digits, berr = pairing.NormalizeCode(code, st.Login.CodeLength); berr != nil {
+				return &CodeFormatError{Length: st.Login.CodeLength, Err: berr}
 			}
 			l.r.tried.CodesSubmitted++
 			return nil
@@ -130,12 +138,9 @@ func (l *pendingLogin) renewCode(ctx context.Context) {
 	var info *pairing.CodeInfo
 	var err error
 	l.r.run(ctx, step{
-		begin: func(st *State) error {
-			if !l.verifying(st) {
-				return errRefused
-			}
-			loginID = st.Login.ID
-			return nil
+		begin: func(st *State) (berr error) {
+			loginID, berr = l.shownLogin(st)
+			return berr
 		},
 		call: func(ctx context.Context) {
 			info, err = withRetries(ctx, l.r, func(ctx context.Context) (*pairing.CodeInfo, error) {

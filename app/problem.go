@@ -47,6 +47,44 @@ type entry struct {
 	retryable   bool
 }
 
+// catalogue is the entry of every code whose words do not depend on what
+// the server told; lookup chooses the variant for the others.
+var catalogue = map[string]entry{
+	pairing.CodeMaintenance:       {"error.maintenance", "action.retry_later", true},
+	pairing.CodeNetwork:           {"error.server_unreachable", "action.check_connection", true},
+	pairing.CodeTimeout:           {"error.server_timeout", "action.check_connection", true},
+	pairing.CodeInternal:          {"error.server_error", "action.retry_later", true},
+	pairing.CodeBadResponse:       {"error.bad_response", "action.retry_or_support", true},
+	pairing.CodeStreamEnded:       {"error.connection_lost", "action.retry_or_support", true},
+	pairing.CodeBadRequest:        {"error.bad_request", "action.update_or_support", false},
+	pairing.CodeCanceled:          {"error.canceled", "action.try_again", false},
+	pairing.CodeCodeExpired:       {"error.code_expired", "action.get_new_code", false},
+	pairing.CodeLoginExpired:      {"error.login_expired", "action.sign_in_again", false},
+	pairing.CodeLoginNotFound:     {"error.login_not_found", "action.sign_in_again", false},
+	pairing.CodeLoginDeclined:     {"error.login_declined", "action.declined", false},
+	pairing.CodeWrongCheck:        {"error.wrong_check", "action.wrong_check", false},
+	pairing.CodeAlreadyScanned:    {"error.already_scanned", "action.already_scanned", false},
+	pairing.CodeInvalidFormat:     {"error.invalid_code_format", "action.enter_digits", false},
+	pairing.CodeInvalidQR:         {"error.invalid_qr", "action.use_code", false},
+	pairing.CodeInvalidToken:      {"error.session_invalid", "action.sign_in", false},
+	pairing.CodeSessionExpired:    {"error.session_expired", "action.sign_in", false},
+	pairing.CodeSessionRevoked:    {"error.session_revoked", "action.sign_in_or_secure", false},
+	pairing.CodeSignedInElsewhere: {"error.signed_in_elsewhere", "action.sign_in_here", false},
+	pairing.CodePasswordChanged:   {"error.password_changed", "action.sign_in_new_password", false},
+	pairing.CodeDeviceChanged:     {"error.device_changed", "action.verify_again", false},
+	CodeKeychainUnavailable:       {"error.keychain_unavailable", "action.keychain_setup", false},
+	CodeKeychainLocked:            {"error.keychain_locked", "action.keychain_unlock", true},
+	CodeKeychainTimeout:           {"error.keychain_timeout", "action.keychain_unlock", true},
+	CodeKeychainTooBig:            {"error.keychain_too_big", "action.contact_support", false},
+	CodeKeychainUnreadable:        {"error.keychain_unreadable", "action.sign_in", false},
+	CodeInsecureServer:            {"error.insecure_server", "action.check_server", false},
+	CodeServerCertificate:         {"error.server_certificate", "action.check_certificate", false},
+	CodeEmailRequired:             {"error.email_required", "action.enter_email", false},
+	CodePasswordRequired:          {"error.password_required", "action.enter_password", false},
+	CodeSignedOutOffline:          {"error.signed_out_offline", "action.remove_in_phone", false},
+	CodeSettingsUnwritable:        {"error.settings_unwritable", "action.check_disk", false},
+}
+
 // lookup returns the catalogue entry for code, choosing the variant that
 // matches what the server told (attempts left, retry time).
 func lookup(code string, attemptsLeft int, retryAt, now time.Time) entry {
@@ -74,77 +112,14 @@ func lookup(code string, attemptsLeft int, retryAt, now time.Time) entry {
 			return entry{"error.too_many_requests_brief", "action.try_again_moment", true}
 		}
 		return entry{timed("error.too_many_requests", "error.too_many_requests_no_time"), "action.wait_blocked", false}
-	case pairing.CodeMaintenance:
-		return entry{"error.maintenance", "action.retry_later", true}
-	case pairing.CodeNetwork:
-		return entry{"error.server_unreachable", "action.check_connection", true}
-	case pairing.CodeTimeout:
-		return entry{"error.server_timeout", "action.check_connection", true}
-	case pairing.CodeInternal:
-		return entry{"error.server_error", "action.retry_later", true}
-	case pairing.CodeBadResponse:
-		return entry{"error.bad_response", "action.retry_or_support", true}
-	case pairing.CodeStreamEnded:
-		return entry{"error.connection_lost", "action.retry_or_support", true}
-	case pairing.CodeBadRequest:
-		return entry{"error.bad_request", "action.update_or_support", false}
-	case pairing.CodeCanceled:
-		return entry{"error.canceled", "action.try_again", false}
 	case pairing.CodeInvalidCode:
 		if attemptsLeft == 0 {
 			return entry{"error.invalid_code_last", "action.sign_in_again", false}
 		}
 		return entry{counted("error.invalid_code", "error.invalid_code_no_count"), "action.check_code", false}
-	case pairing.CodeCodeExpired:
-		return entry{"error.code_expired", "action.get_new_code", false}
-	case pairing.CodeLoginExpired:
-		return entry{"error.login_expired", "action.sign_in_again", false}
-	case pairing.CodeLoginNotFound:
-		return entry{"error.login_not_found", "action.sign_in_again", false}
-	case pairing.CodeLoginDeclined:
-		return entry{"error.login_declined", "action.declined", false}
-	case pairing.CodeWrongCheck:
-		return entry{"error.wrong_check", "action.wrong_check", false}
-	case pairing.CodeAlreadyScanned:
-		return entry{"error.already_scanned", "action.already_scanned", false}
-	case pairing.CodeInvalidFormat:
-		return entry{"error.invalid_code_format", "action.enter_digits", false}
-	case pairing.CodeInvalidQR:
-		return entry{"error.invalid_qr", "action.use_code", false}
-	case pairing.CodeInvalidToken:
-		return entry{"error.session_invalid", "action.sign_in", false}
-	case pairing.CodeSessionExpired:
-		return entry{"error.session_expired", "action.sign_in", false}
-	case pairing.CodeSessionRevoked:
-		return entry{"error.session_revoked", "action.sign_in_or_secure", false}
-	case pairing.CodeSignedInElsewhere:
-		return entry{"error.signed_in_elsewhere", "action.sign_in_here", false}
-	case pairing.CodePasswordChanged:
-		return entry{"error.password_changed", "action.sign_in_new_password", false}
-	case pairing.CodeDeviceChanged:
-		return entry{"error.device_changed", "action.verify_again", false}
-	case CodeKeychainUnavailable:
-		return entry{"error.keychain_unavailable", "action.keychain_setup", false}
-	case CodeKeychainLocked:
-		return entry{"error.keychain_locked", "action.keychain_unlock", true}
-	case CodeKeychainTimeout:
-		return entry{"error.keychain_timeout", "action.keychain_unlock", true}
-	case CodeKeychainTooBig:
-		return entry{"error.keychain_too_big", "action.contact_support", false}
-	case CodeKeychainUnreadable:
-		return entry{"error.keychain_unreadable", "action.sign_in", false}
-	case CodeInsecureServer:
-		return entry{"error.insecure_server", "action.check_server", false}
-	case CodeServerCertificate:
-		return entry{"error.server_certificate", "action.check_certificate", false}
-	case CodeEmailRequired:
-		return entry{"error.email_required", "action.enter_email", false}
-	case CodePasswordRequired:
-		return entry{"error.password_required", "action.enter_password", false}
-	case CodeSignedOutOffline:
-		return entry{"error.signed_out_offline", "action.remove_in_phone", false}
-	case CodeSettingsUnwritable:
-		return entry{"error.settings_unwritable", "action.check_disk", false}
+	}
+	if e, ok := catalogue[code]; ok {
+		return e
 	}
 	return entry{"error.unknown", "action.contact_support", false}
 }
@@ -156,30 +131,35 @@ type problemEnv struct {
 	server string
 }
 
+// sentinelCodes are the catalogue codes of app's own errors (errors.go),
+// checked in this order after a keychain timeout.
+var sentinelCodes = []struct {
+	err  error
+	code string
+}{
+	{ErrLocked, CodeKeychainLocked},
+	{ErrTooBig, CodeKeychainTooBig},
+	{ErrCorrupt, CodeKeychainUnreadable},
+	{ErrUnavailable, CodeKeychainUnavailable},
+	{ErrEmailRequired, CodeEmailRequired},
+	{ErrPasswordEmpty, CodePasswordRequired},
+	{ErrSignOutOffline, CodeSignedOutOffline},
+	{ErrSettings, CodeSettingsUnwritable},
+}
+
 // codeOf classifies err into a catalogue code.
 func codeOf(err error) string {
 	var te *TimeoutError
-	var pe *pairing.Error
-	switch {
-	case errors.As(err, &te):
+	if errors.As(err, &te) {
 		return CodeKeychainTimeout
-	case errors.Is(err, ErrLocked):
-		return CodeKeychainLocked
-	case errors.Is(err, ErrTooBig):
-		return CodeKeychainTooBig
-	case errors.Is(err, ErrCorrupt):
-		return CodeKeychainUnreadable
-	case errors.Is(err, ErrUnavailable):
-		return CodeKeychainUnavailable
-	case errors.Is(err, ErrEmailRequired):
-		return CodeEmailRequired
-	case errors.Is(err, ErrPasswordEmpty):
-		return CodePasswordRequired
-	case errors.Is(err, ErrSignOutOffline):
-		return CodeSignedOutOffline
-	case errors.Is(err, ErrSettings):
-		return CodeSettingsUnwritable
-	case errors.As(err, &pe):
+	}
+	for _, s := range sentinelCodes {
+		if errors.Is(err, s.err) {
+			return s.code
+		}
+	}
+	var pe *pairing.Error
+	if errors.As(err, &pe) {
 		if pe.Code == pairing.CodeNetwork && isCertificateError(pe.Err) {
 			return CodeServerCertificate
 		}

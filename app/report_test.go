@@ -30,14 +30,13 @@ func TestMaskEmail(t *testing.T) {
 
 func TestSupportReportSaysWhatSupportNeedsAndNoSecret(t *testing.T) {
 	r := newRig(t)
-	seoul := time.FixedZone("KST", 9*3600)
 	c := r.newCore(func(o *Options) { o.Location = seoul })
 	ctx := context.Background()
 
 	// Given a person who mistyped the password, then a code, asked for a new
 	// code and looked at the QR tab
 	c.SignIn(ctx, mockserver.DemoEmail, "not-the-password-42", true)
-	c.SignIn(ctx, mockserver.DemoEmail, mockserver.DemoPassword, true)
+	r.startSignIn(c, true)
 	right := r.codeFor(c)
 	wrong := "918273"
 	if wrong == right {

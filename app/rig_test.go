@@ -24,6 +24,10 @@ var english = func() *assets.Words {
 	return w
 }()
 
+// seoul is the person's time zone in tests of local times: UTC+9, where
+// the server's clock is UTC.
+var seoul = time.FixedZone("KST", 9*3600)
+
 // rig is the real mock server in-process (mocktest) plus everything a Core
 // needs, with the phone played by a mocktest.Phone. The server's clock is
 // fake: tests move it, never sleep.
@@ -121,65 +125,86 @@ func (r *rig) link() *pairing.LinkScreen {
 	return ls
 }
 
-// testerCheck reads the number the desktop of a scanned login shows from
-// the tester controls (Server.Logins): what the person would read off
-// the screen once the desktop hears of the scan, for tests whose Core's
-// stream is cut at that moment.
-func (r *rig) testerCheck(loginID string) string {
-	r.t.Helper()
-	logins, err := r.Logins("")
-	if err != nil {
-		r.t.Fatal(err)
-	}
-	for _, l := range logins {
-		if l.LoginID == loginID && l.Check != "" {
-			return l.Check
-		}
-	}
-	r.t.Fatalf("login %s is not pending and scanned", loginID)
-	return ""
-}
-
 // scanned has the phone scan the QR code c shows and waits until c shows
 // the check number; it returns the phone's answer and c's state.
 func (r *rig) scanned(c *Core) (*pairing.ScanResult, State) {
+	r.t.Helper()
+	scan, err := r.phone.Scan(context.Background(), r.login(c).QRPayload)
+	if err != nil {
+		r.t.Fatalf("phone scan: %v", err)
+	}
+	st := waitFor(r.t, c, "showing the check number", time.Second, func(s State) bool { return s.Login != nil && s.Login.Scanned })
+	return scan, st
+}
+
+// login is the pending login c shows; the test fails when there is none.
+func (r *rig) login(c *Core) *LoginView {
 	r.t.Helper()
 	st := c.State()
 	if st.Login == nil {
 		r.t.Fatalf("no pending login; phase %v", st.Phase)
 	}
-	scan, err := r.phone.Scan(context.Background(), st.Login.QRPayload)
-	if err != nil {
-		r.t.Fatalf("phone scan: %v", err)
-	}
-	st = waitFor(r.t, c, "showing the check number", time.Second, func(s State) bool { return s.Login != nil && s.Login.Scanned })
-	return scan, st
+	return st.Login
 }
 
 // codeFor reads the code the phone shows for the Core's pending login.
 func (r *rig) codeFor(c *Core) string {
 	r.t.Helper()
-	st := c.State()
-	if st.Login == nil {
-		r.t.Fatalf("no pending login; phase %v", st.Phase)
-	}
-	code, err := r.phone.CodeFor(context.Background(), st.Login.ID)
+	code, err := r.phone.CodeFor(context.Background(), r.login(c).ID)
 	if err != nil {
 		r.t.Fatalf("phone code: %v", err)
 	}
 	return code
 }
 
+// startSignIn sends the demo account's password from c and returns the
+// state once c waits for the phone (the code or the QR code).
+func (r *rig) startSignIn(c *Core, keep bool) State {
+	r.t.Helper()
+	c.SignIn(context.Background(), mockserver.DemoEmail, mockserver.DemoPassword, keep)
+	st := c.State()
+	if st.Phase != PhaseVerifying || st.Login == nil {
+		r.t.Fatalf("after the password: phase %v, problem %+v", st.Phase, st.Problem)
+	}
+	return st
+}
+
+// verifyingCore is a new Core that sent the demo account's password and
+// waits for the phone.
+func (r *rig) verifyingCore() *Core {
+	r.t.Helper()
+	c := r.newCore()
+	r.startSignIn(c, true)
+	return c
+}
+
 // signIn signs c in with the demo account and the phone's code.
 func (r *rig) signIn(c *Core, keep bool) State {
 	r.t.Helper()
-	ctx := context.Background()
-	c.SignIn(ctx, mockserver.DemoEmail, mockserver.DemoPassword, keep)
-	if st := c.State(); st.Phase != PhaseVerifying {
-		r.t.Fatalf("after the password: phase %v, problem %+v", st.Phase, st.Problem)
-	}
-	c.SubmitCode(ctx, r.codeFor(c))
+	r.startSignIn(c, keep)
+	c.SubmitCode(context.Background(), r.codeFor(c))
 	return waitFor(r.t, c, "signed in", time.Second, func(s State) bool { return s.Phase == PhaseSignedIn && !s.Busy })
+}
+
+// signedInBefore signs in with a Core that is then closed, as an earlier
+// run of the app would: the session stays in the keychain for the next.
+func (r *rig) signedInBefore() *SessionView {
+	r.t.Helper()
+	first := r.newCore()
+	sess := r.signIn(first, true).Session
+	first.Close()
+	return sess
+}
+
+// loginEnded waits for c to be back at the sign-in form saying why the
+// pending login ended (code), and returns that state.
+func (r *rig) loginEnded(c *Core, code string) State {
+	r.t.Helper()
+	st := waitFor(r.t, c, "back at sign-in", time.Second, func(s State) bool { return s.Phase == PhaseSignedOut })
+	if st.Problem == nil || st.Problem.Code != code {
+		r.t.Fatalf("back at sign-in with problem %+v, want %s", st.Problem, code)
+	}
+	return st
 }
 
 // stored returns the keychain item of the demo account on this server.

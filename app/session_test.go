@@ -53,10 +53,7 @@ func TestSessionEndsAreShownWithinASecond(t *testing.T) {
 				o.Sessions = NewSessionStore(SessionStoreOptions{Keyring: newMemKeyring()})
 				o.Settings = nil
 			})
-			ctx := context.Background()
-			other.SignIn(ctx, mockserver.DemoEmail, mockserver.DemoPassword, true)
-			other.SubmitCode(ctx, r.codeFor(other))
-			waitFor(r.t, other, "other desktop signed in", time.Second, func(s State) bool { return s.Phase == PhaseSignedIn })
+			r.signIn(other, true)
 		}},
 		{"idle for 30 days", pairing.CodeSessionExpired, "error.session_expired", func(r *rig, _ *Core) {
 			r.Clock.Advance(30*24*time.Hour + time.Minute)
@@ -100,9 +97,7 @@ func TestRestoreAtStart(t *testing.T) {
 
 	t.Run("a good token signs in silently", func(t *testing.T) {
 		r := newRig(t)
-		first := r.newCore()
-		sess := r.signIn(first, true).Session
-		first.Close()
+		sess := r.signedInBefore()
 		// When the app starts again
 		c := r.newCore()
 		if c.State().Phase != PhaseStarting || c.State().Email != mockserver.DemoEmail {
@@ -122,9 +117,7 @@ func TestRestoreAtStart(t *testing.T) {
 
 	t.Run("an ended session is deleted and explained", func(t *testing.T) {
 		r := newRig(t)
-		first := r.newCore()
-		sess := r.signIn(first, true).Session
-		first.Close()
+		sess := r.signedInBefore()
 		if err := r.phone.RevokeDevice(ctx, sess.ID); err != nil {
 			t.Fatal(err)
 		}
@@ -135,9 +128,7 @@ func TestRestoreAtStart(t *testing.T) {
 
 	t.Run("another computer (copied settings) must verify again", func(t *testing.T) {
 		r := newRig(t)
-		first := r.newCore()
-		r.signIn(first, true)
-		first.Close()
+		r.signedInBefore()
 		// The same settings and keychain item, but another machine ID.
 		c := r.newCore(func(o *Options) { o.Device = r.deviceFor(r.settings.DeviceID(), "machine-2", "anna") })
 		c.Restore(ctx)
@@ -146,9 +137,7 @@ func TestRestoreAtStart(t *testing.T) {
 
 	t.Run("an unreachable server keeps the token and offers retry", func(t *testing.T) {
 		r := newRig(t)
-		first := r.newCore()
-		sess := r.signIn(first, true).Session
-		first.Close()
+		sess := r.signedInBefore()
 		r.Stop()
 		c := r.newCore()
 		c.Restore(ctx)
@@ -169,9 +158,7 @@ func TestRestoreAtStart(t *testing.T) {
 
 	t.Run("a locked keychain offers retry", func(t *testing.T) {
 		r := newRig(t)
-		first := r.newCore()
-		r.signIn(first, true)
-		first.Close()
+		r.signedInBefore()
 		r.kr.setErr(ErrLocked)
 		c := r.newCore()
 		c.Restore(ctx)

@@ -91,19 +91,11 @@ func newDeviceID() (string, error) {
 func (s *Settings) Path() string { return s.path }
 
 // DeviceID returns this installation's random device ID.
-func (s *Settings) DeviceID() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.data.DeviceID
-}
+func (s *Settings) DeviceID() string { return s.read().DeviceID }
 
 // LastEmail returns the e-mail of the last sign-in ("" if none): it pre-fills
 // the form and names the keychain entry to restore.
-func (s *Settings) LastEmail() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.data.LastEmail
-}
+func (s *Settings) LastEmail() string { return s.read().LastEmail }
 
 // SetLastEmail remembers the e-mail of a sign-in.
 func (s *Settings) SetLastEmail(email string) error {
@@ -111,11 +103,7 @@ func (s *Settings) SetLastEmail(email string) error {
 }
 
 // Language returns the chosen language tag ("" follows the system locale).
-func (s *Settings) Language() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.data.Language
-}
+func (s *Settings) Language() string { return s.read().Language }
 
 // SetLanguage remembers the chosen language tag ("" follows the system locale).
 func (s *Settings) SetLanguage(tag string) error {
@@ -123,15 +111,18 @@ func (s *Settings) SetLanguage(tag string) error {
 }
 
 // KeepSignedIn returns the remembered "Keep me signed in" choice.
-func (s *Settings) KeepSignedIn() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.data.KeepSignedIn
-}
+func (s *Settings) KeepSignedIn() bool { return s.read().KeepSignedIn }
 
 // SetKeepSignedIn remembers the "Keep me signed in" choice.
 func (s *Settings) SetKeepSignedIn(keep bool) error {
 	return s.update(func(d *settingsFile) { d.KeepSignedIn = keep })
+}
+
+// read returns a copy of the settings, taken under the lock.
+func (s *Settings) read() settingsFile {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.data
 }
 
 // update changes the settings and writes them; on a write failure the change

@@ -138,26 +138,12 @@ func (l *loadBench) run(ctx context.Context, accounts, signinWorkers, verifyWork
 	var mu sync.Mutex
 	err = parallel(accounts, 2, func(acct int) error {
 		body, _ := json.Marshal(pairing.PhoneSignInRequest{Email: benchEmail(acct), Password: benchPassword}) // plain strings
-		st, b, err := postJSON(ctx, l.hc, "POST", l.srv.base+"/phone/v1/signin", "", "", body)
+		ps, err := phoneCall[pairing.PhoneSignIn](ctx, l.hc, "POST", l.srv.base+"/phone/v1/signin", "", body, "phone sign-in")
 		if err != nil {
 			return err
 		}
-		if st != http.StatusOK {
-			return errStatus("phone sign-in", st, http.StatusOK, b)
-		}
-		var ps pairing.PhoneSignIn
-		if err := json.Unmarshal(b, &ps); err != nil {
-			return err
-		}
-		st, b, err = postJSON(ctx, l.hc, "GET", l.srv.base+"/phone/v1/link", ps.PhoneToken, "", nil)
+		ls, err := phoneCall[pairing.LinkScreen](ctx, l.hc, "GET", l.srv.base+"/phone/v1/link", ps.PhoneToken, nil, "phone link")
 		if err != nil {
-			return err
-		}
-		if st != http.StatusOK {
-			return errStatus("phone link", st, http.StatusOK, b)
-		}
-		var ls pairing.LinkScreen
-		if err := json.Unmarshal(b, &ls); err != nil {
 			return err
 		}
 		mu.Lock()
@@ -215,6 +201,23 @@ func (l *loadBench) run(ctx context.Context, accounts, signinWorkers, verifyWork
 	res.verifies, res.verifyLat, res.verifyCPU, res.verifyLogins = n*perLogin, vlat, cpu1-cpu0, n
 	logf("load: %d verifications in %s (%.0f/s)", res.verifies, res.verifyTime.Round(time.Millisecond), res.verifiesPerSec())
 	return res, nil
+}
+
+// phoneCall makes one call of the phone API (setup, not timed) and decodes
+// its 200 answer.
+func phoneCall[T any](ctx context.Context, hc *http.Client, method, url, token string, body []byte, what string) (T, error) {
+	var out T
+	st, b, err := postJSON(ctx, hc, method, url, token, "", body)
+	if err != nil {
+		return out, err
+	}
+	if st != http.StatusOK {
+		return out, errStatus(what, st, http.StatusOK, b)
+	}
+	if err := json.Unmarshal(b, &out); err != nil {
+		return out, fmt.Errorf("%s answer: %w", what, err)
+	}
+	return out, nil
 }
 
 // wrongCode returns a code k steps away from code (1 ≤ k ≤ 9), never code itself.

@@ -10,28 +10,25 @@ import (
 
 	"github.com/linkdesk/linkdesk/pairing"
 	"github.com/linkdesk/linkdesk/pairing/mockserver"
-	"github.com/linkdesk/linkdesk/pairing/mockserver/mocktest"
 )
 
 func TestQRApprovalIsPushed(t *testing.T) {
 	m := startMock(t)
-	c := m.Client(pairing.Options{})
-	p := m.phone()
 	dev := desktop("ANNA-LAPTOP")
-	pl := m.startLogin(c, dev)
-	ch := c.LoginEvents(t.Context(), pl.LoginID)
+	d := m.waitingDesktop(pairing.Options{}, dev)
+	ch := d.c.LoginEvents(t.Context(), d.pl.LoginID)
 	// Given the desktop shows the current QR code (the stream replays it)
 	ev := next(t, ch)
-	if ev.Type != pairing.EventQR || ev.QR.Payload != pl.QR.Payload {
+	if ev.Type != pairing.EventQR || ev.QR.Payload != d.pl.QR.Payload {
 		t.Fatalf("first event = %+v, want the current QR", ev)
 	}
 	// When the phone scans it, sees this computer and approves
-	scan, err := p.Scan(t.Context(), ev.QR.Payload)
+	scan, err := d.phone.Scan(t.Context(), ev.QR.Payload)
 	if err != nil {
 		t.Fatalf("Scan: %v", err)
 	}
-	if scan.LoginID != pl.LoginID || scan.Device.Name != dev.Name || scan.Network != pairing.NetworkSame {
-		t.Fatalf("phone shows %+v, want %s from %s on the same network", scan, pl.LoginID, dev.Name)
+	if scan.LoginID != d.pl.LoginID || scan.Device.Name != dev.Name || scan.Network != pairing.NetworkSame {
+		t.Fatalf("phone shows %+v, want %s from %s on the same network", scan, d.pl.LoginID, dev.Name)
 	}
 	// Then the desktop is told the number to show, one of the phone's three;
 	ev = next(t, ch)
@@ -39,7 +36,7 @@ func TestQRApprovalIsPushed(t *testing.T) {
 		t.Fatalf("event = %+v, want scanned with one of %v", ev, scan.CheckChoices)
 	}
 	// and when the person picks that number, it is pushed a working token, and the stream ends.
-	if err := p.Approve(t.Context(), pl.LoginID, ev.Check); err != nil {
+	if err := d.phone.Approve(t.Context(), d.pl.LoginID, ev.Check); err != nil {
 		t.Fatalf("Approve: %v", err)
 	}
 	ev = next(t, ch)
@@ -47,7 +44,7 @@ func TestQRApprovalIsPushed(t *testing.T) {
 		t.Fatalf("event = %+v, want approved", ev)
 	}
 	assertClosed(t, ch)
-	s, err := c.Session(t.Context(), pairing.Credentials{Token: ev.Grant.Token, Fingerprint: dev.Fingerprint})
+	s, err := d.c.Session(t.Context(), pairing.Credentials{Token: ev.Grant.Token, Fingerprint: dev.Fingerprint})
 	if err != nil || s.ID != ev.Grant.Session.ID {
 		t.Fatalf("Session with the pushed token: %+v, %v", s, err)
 	}
@@ -56,23 +53,23 @@ func TestQRApprovalIsPushed(t *testing.T) {
 func TestLoginStreamEndings(t *testing.T) {
 	cases := []struct {
 		name string
-		when func(m *mock, c *pairing.Client, p *mocktest.Phone, id string)
+		when func(m *mock, d waiting)
 		want string
 	}{
-		{"declined on the phone", func(m *mock, c *pairing.Client, p *mocktest.Phone, id string) {
-			if err := p.Decline(m.t.Context(), id); err != nil {
+		{"declined on the phone", func(m *mock, d waiting) {
+			if err := d.phone.Decline(m.t.Context(), d.pl.LoginID); err != nil {
 				m.t.Fatal(err)
 			}
 		}, pairing.EventDeclined},
-		{"pending login lifetime over", func(m *mock, c *pairing.Client, p *mocktest.Phone, id string) {
+		{"pending login lifetime over", func(m *mock, _ waiting) {
 			m.Clock.Advance(10*time.Minute + time.Second)
 		}, pairing.EventExpired},
-		{"code typed on the desktop", func(m *mock, c *pairing.Client, p *mocktest.Phone, id string) {
-			code, err := p.CodeFor(m.t.Context(), id)
+		{"code typed on the desktop", func(m *mock, d waiting) {
+			code, err := d.phone.CodeFor(m.t.Context(), d.pl.LoginID)
 			if err != nil {
 				m.t.Fatal(err)
 			}
-			if _, err := c.SubmitCode(m.t.Context(), id, code); err != nil {
+			if _, err := d.c.SubmitCode(m.t.Context(), d.pl.LoginID, code); err != nil {
 				m.t.Fatal(err)
 			}
 		}, pairing.EventApproved},
@@ -80,15 +77,13 @@ func TestLoginStreamEndings(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			m := startMock(t)
-			c := m.Client(pairing.Options{})
-			p := m.phone()
-			pl := m.startLogin(c, desktop("PC"))
-			ch := c.LoginEvents(t.Context(), pl.LoginID)
+			d := m.waitingDesktop(pairing.Options{}, desktop("PC"))
+			ch := d.c.LoginEvents(t.Context(), d.pl.LoginID)
 			if ev := next(t, ch); ev.Type != pairing.EventQR {
 				t.Fatalf("first event = %+v", ev)
 			}
 			// When this happens while the desktop waits
-			tc.when(m, c, p, pl.LoginID)
+			tc.when(m, d)
 			// Then the stream says so and ends.
 			if ev := next(t, ch); ev.Type != tc.want {
 				t.Fatalf("event = %+v, want %s", ev, tc.want)
@@ -100,20 +95,18 @@ func TestLoginStreamEndings(t *testing.T) {
 
 func TestLoginStreamAfterTheEnd(t *testing.T) {
 	m := startMock(t)
-	c := m.Client(pairing.Options{})
-	p := m.phone()
-	pl := m.startLogin(c, desktop("PC"))
-	if err := p.Decline(t.Context(), pl.LoginID); err != nil {
+	d := m.waitingDesktop(pairing.Options{}, desktop("PC"))
+	if err := d.phone.Decline(t.Context(), d.pl.LoginID); err != nil {
 		t.Fatal(err)
 	}
 	// When the desktop connects after the phone declined
-	got := drain(t, c.LoginEvents(t.Context(), pl.LoginID), waitFor)
+	got := drain(t, d.c.LoginEvents(t.Context(), d.pl.LoginID), waitFor)
 	// Then it learns at once.
 	if len(got) != 1 || got[0].Type != pairing.EventDeclined {
 		t.Fatalf("events = %+v, want declined", got)
 	}
 	// And a login the server never had is one error event.
-	got = drain(t, c.LoginEvents(t.Context(), "lgn_doesnotexist"), waitFor)
+	got = drain(t, d.c.LoginEvents(t.Context(), "lgn_doesnotexist"), waitFor)
 	if len(got) != 1 || got[0].Type != pairing.EventError {
 		t.Fatalf("events = %+v, want one error", got)
 	}
@@ -155,9 +148,8 @@ func TestSessionRevocationIsPushed(t *testing.T) {
 	for _, tc := range sessionEnders {
 		t.Run(tc.title(), func(t *testing.T) {
 			m := startMock(t)
-			c := m.Client(pairing.Options{})
-			p := m.phone()
-			g, cr := m.signIn(c, p, desktop("PC"))
+			d := m.signedInDesktop(pairing.Options{}, desktop("PC"))
+			c, cr := d.c, d.creds
 			if tc.probe != nil {
 				// The stream of a token the server does not know is refused at once.
 				got := drain(t, c.SessionEvents(t.Context(), tc.probe(cr)), waitFor)
@@ -170,7 +162,7 @@ func TestSessionRevocationIsPushed(t *testing.T) {
 			ch := c.SessionEvents(t.Context(), cr)
 			m.WaitStreams(1)
 			// When the session ends
-			tc.end(m, c, p, g, cr)
+			tc.end(m, d)
 			// Then the desktop is told at once, with the reason, and the stream ends.
 			ev := next(t, ch)
 			if ev.Type != pairing.EventRevoked || ev.Reason != tc.reason {
@@ -210,6 +202,18 @@ func (g *gate) sleep(ctx context.Context, d time.Duration) error {
 	}
 }
 
+// breakConnections cuts every connection (a Wi-Fi hiccup) and waits until
+// the stream noticed and holds at g before reconnecting.
+func (m *mock) breakConnections(g *gate) {
+	m.t.Helper()
+	m.CutConnections()
+	select {
+	case <-g.waiting:
+	case <-time.After(waitFor):
+		m.t.Fatal("the stream did not notice the dropped connection")
+	}
+}
+
 func TestReconnectDoesNotLoseApproval(t *testing.T) {
 	m := startMock(t)
 	g := newGate()
@@ -219,18 +223,13 @@ func TestReconnectDoesNotLoseApproval(t *testing.T) {
 	qr := next(t, ch)
 
 	// Given the stream's connection breaks (Wi-Fi hiccup)
-	m.CutConnections()
-	select {
-	case <-g.waiting:
-	case <-time.After(waitFor):
-		t.Fatal("the stream did not notice the dropped connection")
-	}
+	m.breakConnections(g)
 	// When the phone scans and approves while the desktop is disconnected
 	p := m.phone()
 	if _, err := p.Scan(t.Context(), qr.QR.Payload); err != nil {
 		t.Fatalf("Scan: %v", err)
 	}
-	if err := p.Approve(t.Context(), pl.LoginID, m.checkOf(pl.LoginID)); err != nil {
+	if err := p.Approve(t.Context(), pl.LoginID, m.Check(pl.LoginID)); err != nil {
 		t.Fatalf("Approve: %v", err)
 	}
 	close(g.release)
@@ -271,21 +270,19 @@ func TestReconnectAfterDroppedConnects(t *testing.T) {
 func TestStreamHonoursServerRetryAt(t *testing.T) {
 	m := startMock(t)
 	var sl sleepLog
-	c := m.Client(pairing.Options{Sleep: sl.sleep})
-	p := m.phone()
-	g, cr := m.signIn(c, p, desktop("PC"))
+	d := m.signedInDesktop(pairing.Options{Sleep: sl.sleep}, desktop("PC"))
 	// Given the server refuses the next stream with "come back in 20 s"
 	retryAt := time.Now().Add(20 * time.Second).UTC().Format(time.RFC3339)
 	m.Fault(mockserver.Fault{Method: "GET", Path: "/v1/session/events", Status: 429, Count: 1,
 		Body: fmt.Sprintf(`{"error":{"code":"too_many_requests","message":"slow down","retry_at":%q}}`, retryAt)})
 	// When the home screen follows the session
-	ch := c.SessionEvents(t.Context(), cr)
+	ch := d.c.SessionEvents(t.Context(), d.creds)
 	m.WaitStreams(1)
 	// Then it waited as asked before reconnecting, and the stream works.
 	if d := sl.get(); len(d) != 1 || d[0] < 18*time.Second || d[0] > 21*time.Second {
 		t.Fatalf("waits = %v, want one of about 20s", d)
 	}
-	if err := p.RevokeDevice(t.Context(), g.Session.ID); err != nil {
+	if err := d.phone.RevokeDevice(t.Context(), d.grant.Session.ID); err != nil {
 		t.Fatal(err)
 	}
 	if ev := next(t, ch); ev.Type != pairing.EventRevoked || ev.Reason != pairing.CodeSessionRevoked {
@@ -391,5 +388,113 @@ func TestStreamThatKeepsEndingGivesUp(t *testing.T) {
 	}
 	if d := sl.get(); len(d) != 3 || d[2] < d[0] {
 		t.Errorf("waits = %v, want three growing ones", d)
+	}
+}
+
+func TestAWrongPickIsDeclinedWithItsReason(t *testing.T) {
+	m := startMock(t)
+	c := m.Client(pairing.Options{})
+	p := m.phone()
+	pl := m.startLogin(c, desktop("PC"))
+	ch := c.LoginEvents(t.Context(), pl.LoginID)
+	next(t, ch) // the QR code
+	scan, err := p.Scan(t.Context(), pl.QR.Payload)
+	if err != nil {
+		t.Fatal(err)
+	}
+	shown := next(t, ch)
+	wrong := slices.DeleteFunc(slices.Clone(scan.CheckChoices), func(c string) bool { return c == shown.Check })[0]
+
+	// When the phone picks a number the desktop does not show,
+	err = p.Approve(t.Context(), pl.LoginID, wrong)
+
+	// then the phone is told, and the desktop hears "declined" with the reason.
+	assertServerError(t, err, pairing.CodeWrongCheck, 400)
+	ev := next(t, ch)
+	if ev.Type != pairing.EventDeclined || ev.Reason != pairing.DeclinedWrongCheck {
+		t.Fatalf("event = %+v, want declined %s", ev, pairing.DeclinedWrongCheck)
+	}
+	assertClosed(t, ch)
+}
+
+func TestASecondScanIsAlreadyScanned(t *testing.T) {
+	m := startMock(t)
+	c := m.Client(pairing.Options{})
+	p, other := m.phone(), m.phone()
+	pl := m.startLogin(c, desktop("PC"))
+	if _, err := p.Scan(t.Context(), pl.QR.Payload); err != nil {
+		t.Fatal(err)
+	}
+	_, err := other.Scan(t.Context(), pl.QR.Payload)
+	assertServerError(t, err, pairing.CodeAlreadyScanned, 409)
+	// and the desktop cannot bring a fresh QR code up for another phone.
+	_, err = c.RotateQR(t.Context(), pl.LoginID)
+	assertServerError(t, err, pairing.CodeAlreadyScanned, 409)
+}
+
+func TestScannedIsDeliveredOnceAcrossReconnects(t *testing.T) {
+	m := startMock(t)
+	g := newGate()
+	c := m.Client(pairing.Options{Sleep: g.sleep})
+	p := m.phone()
+	pl := m.startLogin(c, desktop("PC"))
+	ch := c.LoginEvents(t.Context(), pl.LoginID)
+	next(t, ch)
+	if _, err := p.Scan(t.Context(), pl.QR.Payload); err != nil {
+		t.Fatal(err)
+	}
+	shown := next(t, ch)
+	// Given the connection breaks after the number was shown,
+	m.breakConnections(g)
+	close(g.release)
+	m.WaitStreams(2)
+	// when the server replays "scanned" on reconnecting, the desktop is not told twice:
+	// the next event is the approval.
+	if _, err := p.Link(t.Context()); err != nil { // a GET, retried past the phone's cut keep-alive connection
+		t.Fatal(err)
+	}
+	if err := p.Approve(t.Context(), pl.LoginID, shown.Check); err != nil {
+		t.Fatal(err)
+	}
+	if ev := next(t, ch); ev.Type != pairing.EventApproved {
+		t.Fatalf("event = %+v, want approved", ev)
+	}
+}
+
+func TestScannedAndDeclinedEventData(t *testing.T) {
+	cases := []struct {
+		name   string
+		stream string
+		want   []pairing.LoginEvent
+	}{
+		{"a check number, replayed",
+			"event: scanned\ndata: {\"check\":\"42\"}\n\nevent: scanned\ndata: {\"check\":\"42\"}\n\nevent: expired\ndata: {}\n\n",
+			[]pairing.LoginEvent{{Type: pairing.EventScanned, Check: "42"}, {Type: pairing.EventExpired}}},
+		{"a check that is not two digits", "event: scanned\ndata: {\"check\":\"4\"}\n\n",
+			[]pairing.LoginEvent{{Type: pairing.EventError}}},
+		{"no check", "event: scanned\ndata: {}\n\n", []pairing.LoginEvent{{Type: pairing.EventError}}},
+		{"declined with a reason", "event: declined\ndata: {\"reason\":\"wrong_check\"}\n\n",
+			[]pairing.LoginEvent{{Type: pairing.EventDeclined, Reason: pairing.DeclinedWrongCheck}}},
+		{"declined by an older server", "event: declined\ndata: {}\n\n", []pairing.LoginEvent{{Type: pairing.EventDeclined}}},
+		{"declined with an unprintable reason", "event: declined\ndata: {\"reason\":\"<b>\\u0007\"}\n\n",
+			[]pairing.LoginEvent{{Type: pairing.EventDeclined}}},
+		{"declined with broken data", "event: declined\ndata: {\"reason\n\n", []pairing.LoginEvent{{Type: pairing.EventDeclined}}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got := loginEventsOf(t, tc.stream)
+			if len(got) != len(tc.want) {
+				t.Fatalf("events %+v, want %+v", got, tc.want)
+			}
+			for i, ev := range got {
+				w := tc.want[i]
+				if ev.Type != w.Type || ev.Check != w.Check || ev.Reason != w.Reason {
+					t.Errorf("event %d = %+v, want %+v", i, ev, w)
+				}
+				if ev.Type == pairing.EventError {
+					assertCode(t, ev.Err, pairing.CodeBadResponse)
+				}
+			}
+		})
 	}
 }

@@ -30,6 +30,16 @@ func startMock(t *testing.T, mutate ...func(*mockserver.Config)) *mock {
 // phone returns a phone signed in to the demo account.
 func (m *mock) phone() *mocktest.Phone { return m.Phone(mockserver.DemoEmail, mockserver.DemoPassword) }
 
+// link reads the device-link screen of phone p.
+func (m *mock) link(p *mocktest.Phone) *pairing.LinkScreen {
+	m.t.Helper()
+	screen, err := p.Link(m.t.Context())
+	if err != nil {
+		m.t.Fatalf("phone link screen: %v", err)
+	}
+	return screen
+}
+
 // desktop describes a computer named name, as app/ would.
 func desktop(name string) pairing.Device {
 	sum := sha256.Sum256([]byte("machine " + name))
@@ -61,21 +71,39 @@ func (m *mock) signIn(c *pairing.Client, p *mocktest.Phone, dev pairing.Device) 
 	return g, pairing.Credentials{Token: g.Token, Fingerprint: dev.Fingerprint}
 }
 
-// checkOf reads the number the desktop of a scanned login shows from the
-// tester controls (Server.Logins), for tests whose desktop is not listening.
-func (m *mock) checkOf(loginID string) string {
+// waiting is a desktop client waiting on a pending login of the demo
+// account, and the phone that shows it.
+type waiting struct {
+	c     *pairing.Client
+	phone *mocktest.Phone
+	pl    *pairing.PendingLogin
+}
+
+// waitingDesktop signs the phone in, then starts a login as dev from a new
+// client with opts.
+func (m *mock) waitingDesktop(opts pairing.Options, dev pairing.Device) waiting {
 	m.t.Helper()
-	logins, err := m.Logins("")
-	if err != nil {
-		m.t.Fatal(err)
-	}
-	for _, l := range logins {
-		if l.LoginID == loginID && l.Check != "" {
-			return l.Check
-		}
-	}
-	m.t.Fatalf("login %s is not pending and scanned", loginID)
-	return ""
+	c := m.Client(opts)
+	p := m.phone()
+	return waiting{c: c, phone: p, pl: m.startLogin(c, dev)}
+}
+
+// signedIn is a desktop client signed in to the demo account with the
+// phone's code.
+type signedIn struct {
+	c     *pairing.Client
+	phone *mocktest.Phone
+	grant *pairing.Grant
+	creds pairing.Credentials
+}
+
+// signedInDesktop signs a new client with opts in as dev.
+func (m *mock) signedInDesktop(opts pairing.Options, dev pairing.Device) signedIn {
+	m.t.Helper()
+	c := m.Client(opts)
+	p := m.phone()
+	g, cr := m.signIn(c, p, dev)
+	return signedIn{c: c, phone: p, grant: g, creds: cr}
 }
 
 // next returns the next event of ch, failing if none comes in time or ch closed.

@@ -53,8 +53,7 @@ func TestCodeGuessingAcrossManyPendingLogins(t *testing.T) {
 	// to open all 10 the day allows, each from its own desktop.
 	var targets []codeTarget
 	for a := range accounts {
-		email, password := r.account(fmt.Sprintf("victim%02d", a))
-		phone := r.phone(email, password)
+		email, password, phone := r.victim(fmt.Sprintf("victim%02d", a))
 		c := r.client()
 		for n := range perAccount {
 			dev := device(a*100 + n)
@@ -116,8 +115,7 @@ func TestCodeGuessingAcrossManyPendingLogins(t *testing.T) {
 func TestNewCodeDoesNotResetTheTries(t *testing.T) {
 	r := newRig(t)
 	ctx := context.Background()
-	email, password := r.account("renewer")
-	phone := r.phone(email, password)
+	email, password, phone := r.victim("renewer")
 	c := r.client()
 	pl := r.startLogin(c, email, password, device(1))
 	code, err := phone.CodeFor(ctx, pl.LoginID)
@@ -157,8 +155,7 @@ func TestNewCodeDoesNotResetTheTries(t *testing.T) {
 func TestDailyBudgetCapsCodeGuesses(t *testing.T) {
 	r := newRig(t)
 	ctx := context.Background()
-	email, password := r.account("budget")
-	phone := r.phone(email, password)
+	email, password, phone := r.victim("budget")
 	c := r.client()
 	rng := rand.New(rand.NewPCG(5, 6))
 

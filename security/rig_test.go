@@ -37,6 +37,14 @@ func (r *rig) account(name string) (email, password string) {
 	return email, password
 }
 
+// victim creates an account and signs its phone in: the person whose
+// password the attacker has, and the phone that shows the codes.
+func (r *rig) victim(name string) (email, password string, phone *mocktest.Phone) {
+	r.t.Helper()
+	email, password = r.account(name)
+	return email, password, r.phone(email, password)
+}
+
 // client is a desktop protocol client on the server's clock.
 func (r *rig) client() *pairing.Client { return r.Client(pairing.Options{}) }
 

@@ -186,32 +186,20 @@ func (h *harness) waitScreen(k screenKind) {
 	h.waitFor("the "+k.String()+" screen", func() bool { return h.u.current != nil && h.u.current.kind() == k })
 }
 
-func (h *harness) signIn() *signInScreen {
+// shown returns the screen the window shows, failing the test unless it is
+// the one of kind want.
+func shown[S screen](h *harness, want screenKind) S {
 	h.t.Helper()
-	s, ok := h.u.current.(*signInScreen)
+	s, ok := h.u.current.(S)
 	if !ok {
-		h.t.Fatalf("the window shows %v, not the sign-in screen", h.u.current.kind())
+		h.t.Fatalf("the window shows %v, not the %v screen", h.u.current.kind(), want)
 	}
 	return s
 }
 
-func (h *harness) verify() *verifyScreen {
-	h.t.Helper()
-	v, ok := h.u.current.(*verifyScreen)
-	if !ok {
-		h.t.Fatalf("the window shows %v, not the verify screen", h.u.current.kind())
-	}
-	return v
-}
-
-func (h *harness) home() *homeScreen {
-	h.t.Helper()
-	s, ok := h.u.current.(*homeScreen)
-	if !ok {
-		h.t.Fatalf("the window shows %v, not the home screen", h.u.current.kind())
-	}
-	return s
-}
+func (h *harness) signIn() *signInScreen { h.t.Helper(); return shown[*signInScreen](h, kindSignIn) }
+func (h *harness) verify() *verifyScreen { h.t.Helper(); return shown[*verifyScreen](h, kindVerify) }
+func (h *harness) home() *homeScreen     { h.t.Helper(); return shown[*homeScreen](h, kindHome) }
 
 // typeSignIn fills the form the way a person does, presses Enter in the
 // password field and waits for the answer.

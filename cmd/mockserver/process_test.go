@@ -3,11 +3,15 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
+	"crypto/rand"
 	"encoding/json"
 	"io"
 	"net/http"
+	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -180,5 +184,190 @@ func TestStateSurvivesKill9(t *testing.T) {
 		}
 	case <-time.After(waitFor):
 		t.Fatal("no exit after SIGTERM")
+	}
+}
+
+// A damaged --state file stops the server before it starts, with one line
+// that names the file and what is wrong, and the file is left as it was.
+func TestDamagedStateFileIsRefusedInOneLine(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	bin := buildBinary(t)
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good.db")
+	// A real state file, written by a server killed without warning.
+	p := startProcess(t, bin, "--addr", "127.0.0.1:0", "--state", good)
+	for i := range 20 {
+		body := map[string]string{"email": "user" + string(rune('a'+i)) + "@linkdesk.test", "password": "long-enough-password"}
+		p.call(t, "POST", "/mock/v1/accounts", "", body, nil)
+	}
+	if err := p.cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	_ = p.cmd.Wait() // killed on purpose
+	whole, err := os.ReadFile(good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const page = 4096
+	if len(whole) < 4*page {
+		t.Fatalf("state file of %d bytes, want a few pages", len(whole))
+	}
+	garbage := func(n int) []byte {
+		b := make([]byte, n)
+		if _, err := rand.Read(b); err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	overwrite := func(from int) []byte {
+		out := append([]byte(nil), whole...)
+		copy(out[from:], garbage(len(out)-from))
+		return out
+	}
+	cases := map[string][]byte{
+		"truncated to two pages":      whole[:2*page],
+		"truncated mid-page":          whole[:len(whole)-page-100],
+		"data pages overwritten":      overwrite(2 * page),
+		"everything overwritten":      garbage(len(whole)),
+		"both meta pages overwritten": append(garbage(2*page), whole[2*page:]...),
+		"a text file":                 []byte("this is not a state file\n"),
+		"a few bytes of a real file":  whole[:100],
+		"truncated to the first page": whole[:page],
+		"zeros over the data pages":   append(append([]byte(nil), whole[:2*page]...), make([]byte, len(whole)-2*page)...),
+	}
+	for name, content := range cases {
+		t.Run(name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "state.db")
+			if err := os.WriteFile(path, content, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, bin, append([]string{"--addr", "127.0.0.1:0", "--state", path}, cheap...)...)
+			var stdout, stderr bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			err := cmd.Run()
+			if ctx.Err() != nil {
+				t.Fatalf("the server started on a damaged file (still running after 10 s); stdout %q", stdout.String())
+			}
+			if err == nil {
+				t.Fatalf("exit status 0 on a damaged file; stdout %q", stdout.String())
+			}
+			msg := strings.TrimRight(stderr.String(), "\n")
+			if strings.Count(msg, "\n") != 0 || !strings.Contains(msg, path) {
+				t.Errorf("want one line naming %s, got:\n%s", path, msg)
+			}
+			for _, crash := range []string{"panic", "goroutine", "SIGBUS", "SIGSEGV", "fatal error"} {
+				if strings.Contains(msg, crash) {
+					t.Errorf("a crash (%s) instead of a message:\n%.600s", crash, msg)
+				}
+			}
+			if !strings.Contains(msg, "start fresh") {
+				t.Errorf("the message does not say how to start fresh: %s", msg)
+			}
+			after, err := os.ReadFile(path)
+			if err != nil || !bytes.Equal(after, content) {
+				t.Errorf("the file was changed (%v)", err)
+			}
+		})
+	}
+}
+
+// docs/tester-walk.sh, the walk of docs/TESTING.md as one script, runs as
+// written against the mock server, over plain HTTP and over --tls with the
+// certificate the server wrote; sourced, it leaves LOGIN, TOKEN and SESSION
+// set, and it never prints the token.
+func TestTesterWalkScript(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	for _, tool := range []string{"bash", "curl", "jq"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Fatalf("the tester script needs %s (scripts/deps.sh test installs it): %v", tool, err)
+		}
+	}
+	script, err := filepath.Abs("../../docs/tester-walk.sh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := buildBinary(t)
+	cert := filepath.Join(t.TempDir(), "cert.pem")
+	for name, args := range map[string][]string{
+		"http": {"--addr", "127.0.0.1:0"},
+		"tls":  {"--addr", "127.0.0.1:0", "--tls", "--tls-cert-out", cert},
+	} {
+		t.Run(name, func(t *testing.T) {
+			p := startProcess(t, bin, args...)
+			cmd := exec.Command("bash", "-c", `source "$0"; echo "TOKEN_WAS=$TOKEN LOGIN_WAS=$LOGIN SESSION_WAS=$SESSION"`, script)
+			cmd.Env = append(os.Environ(), "B="+p.url)
+			if name == "tls" {
+				cmd.Env = append(cmd.Env, "CACERT="+cert)
+			}
+			out, err := cmd.CombinedOutput()
+			if err != nil {
+				t.Fatalf("the script failed: %v\n%s", err, out)
+			}
+			text := string(out)
+			for _, want := range []string{"signed out from the phone: HTTP 204", "the session now answers: session_revoked", `"account":"demo@linkdesk.test"`} {
+				if !strings.Contains(text, want) {
+					t.Errorf("output lacks %q:\n%s", want, text)
+				}
+			}
+			m := regexp.MustCompile(`TOKEN_WAS=(ldk_\S+) LOGIN_WAS=(lgn_\S+) SESSION_WAS=(ses_\S+)`).FindStringSubmatch(text)
+			if m == nil {
+				t.Fatalf("LOGIN, TOKEN and SESSION are not set after sourcing it:\n%s", text)
+			}
+			shown := strings.TrimSuffix(text, text[strings.Index(text, "TOKEN_WAS="):])
+			if strings.Contains(shown, m[1]) {
+				t.Error("the script prints the token")
+			}
+			if !strings.Contains(shown, "LOGIN="+m[2]) || !strings.Contains(shown, "SESSION="+m[3]) {
+				t.Errorf("the script does not show LOGIN and SESSION:\n%s", shown)
+			}
+		})
+	}
+}
+
+// The phishing walk of docs/TESTING.md ("Playing the attacker") runs as
+// written: its shell blocks, in order, against the mock server binary.
+func TestPhishingWalkInTesting(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	doc, err := os.ReadFile("../../docs/TESTING.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	section := string(doc)
+	start := strings.Index(section, "## Playing the attacker")
+	if start < 0 {
+		t.Fatal("TESTING.md has no section \"Playing the attacker\"")
+	}
+	section = section[start:]
+	section = section[:strings.Index(section[3:], "\n## ")+3]
+	var script strings.Builder
+	for _, m := range regexp.MustCompile("(?s)```sh\n(.*?)```").FindAllStringSubmatch(section, -1) {
+		script.WriteString(m[1])
+	}
+	p := startProcess(t, buildBinary(t), "--addr", "127.0.0.1:0")
+	cmd := exec.Command("bash", "-euo", "pipefail", "-c", script.String())
+	cmd.Env = append(os.Environ(), "B="+p.url)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("the walk failed: %v\n%s", err, out)
+	}
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	want := []string{`"ip":"203.0.113.7","network":"different"`, "wrong_check", "login_declined", "login_declined",
+		`"path":"/v1/logins","remote_ip":"203.0.113.7"`, `"remote_ip":"198.51.100.23"`, "same", "linked: DESKTOP-7QF2"}
+	text := strings.Join(lines, "\n")
+	for _, w := range want {
+		if !strings.Contains(text, w) {
+			t.Errorf("the walk's output lacks %q:\n%s", w, text)
+		}
+	}
+	if strings.Contains(text, "null") {
+		t.Errorf("a step of the walk found nothing:\n%s", text)
 	}
 }

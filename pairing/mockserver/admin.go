@@ -165,25 +165,18 @@ func (s *Server) handleListAccounts(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleAddAccount(w http.ResponseWriter, r *http.Request) {
-	data, err := readBody(w, r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	req, err := decodeAccountRequest(data)
-	if err != nil {
-		s.fail(w, r, err)
+	req, ok := readRequest(s, w, r, decodeAccountRequest)
+	if !ok {
 		return
 	}
 	rec, err := s.newAccount(r.Context(), req.Email, req.Password, req.Name)
-	if err != nil {
-		s.fail(w, r, err)
-		return
+	if err == nil {
+		err = s.store.CreateAccount(rec)
 	}
-	if err := s.store.CreateAccount(rec); err != nil {
-		if errors.Is(err, errAlreadyExists) {
-			err = newAPIError(http.StatusConflict, codeConflict, "an account with this e-mail address already exists")
-		}
+	if errors.Is(err, errAlreadyExists) {
+		err = newAPIError(http.StatusConflict, codeConflict, "an account with this e-mail address already exists")
+	}
+	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
@@ -207,15 +200,11 @@ func (s *Server) handleListFaults(w http.ResponseWriter, _ *http.Request) {
 }
 
 func (s *Server) handleAddFault(w http.ResponseWriter, r *http.Request) {
-	data, err := readBody(w, r)
-	if err != nil {
-		s.fail(w, r, err)
+	f, ok := readRequest(s, w, r, decodeFaultRequest)
+	if !ok {
 		return
 	}
-	f, err := decodeFaultRequest(data)
-	if err == nil {
-		f, err = s.faults.add(f)
-	}
+	f, err := s.faults.add(f)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -262,14 +251,8 @@ func (s *Server) handleClock(w http.ResponseWriter, _ *http.Request) {
 }
 
 func (s *Server) handleAdvanceClock(w http.ResponseWriter, r *http.Request) {
-	data, err := readBody(w, r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	d, err := decodeClockRequest(data)
-	if err != nil {
-		s.fail(w, r, err)
+	d, ok := readRequest(s, w, r, decodeClockRequest)
+	if !ok {
 		return
 	}
 	s.clock.Advance(d) // runs the due work before answering
@@ -286,14 +269,8 @@ func (s *Server) handleMaintenanceState(w http.ResponseWriter, _ *http.Request) 
 }
 
 func (s *Server) handleMaintenance(w http.ResponseWriter, r *http.Request) {
-	data, err := readBody(w, r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	on, err := decodeMaintenanceRequest(data)
-	if err != nil {
-		s.fail(w, r, err)
+	on, ok := readRequest(s, w, r, decodeMaintenanceRequest)
+	if !ok {
 		return
 	}
 	s.maintenance.Store(on)

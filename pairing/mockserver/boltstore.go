@@ -29,8 +29,9 @@ const stateSchema = "1"
 // memory: they hold the security code and the QR secret, which must never
 // reach a file, and live only minutes anyway.
 type boltStore struct {
+	records
 	db     *bolt.DB
-	logins *memStore // pending logins only
+	memory *memStore // its logins table holds the pending logins
 }
 
 func openBoltStore(path string) (*boltStore, error) {
@@ -64,7 +65,18 @@ func openBoltStore(path string) (*boltStore, error) {
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("preparing state file %s: %w", path, err), db.Close())
 	}
-	return &boltStore{db: db, logins: newMemStore()}, nil
+	memory := newMemStore()
+	return &boltStore{
+		records: records{
+			accounts: boltTable[accountRecord]{db, bucketAccounts},
+			throttle: boltTable[throttleRecord]{db, bucketThrottle},
+			logins:   memory.logins,
+			sessions: boltTable[sessionRecord]{db, bucketSessions},
+			phones:   boltTable[phoneTokenRecord]{db, bucketPhones},
+		},
+		db:     db,
+		memory: memory,
+	}, nil
 }
 
 // boltErr maps bbolt's closed-database error to the store's.
@@ -75,9 +87,15 @@ func boltErr(err error) error {
 	return err
 }
 
-func boltCreate[T any](db *bolt.DB, bucket []byte, key string, v T) error {
-	return boltErr(db.Update(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucket)
+// boltTable is one bucket of the state file; every call is one transaction.
+type boltTable[T any] struct {
+	db     *bolt.DB
+	bucket []byte
+}
+
+func (t boltTable[T]) create(key string, v T) error {
+	return boltErr(t.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(t.bucket)
 		if b.Get([]byte(key)) != nil {
 			return errAlreadyExists
 		}
@@ -85,10 +103,10 @@ func boltCreate[T any](db *bolt.DB, bucket []byte, key string, v T) error {
 	}))
 }
 
-func boltGet[T any](db *bolt.DB, bucket []byte, key string) (T, error) {
+func (t boltTable[T]) get(key string) (T, error) {
 	var out T
-	err := db.View(func(tx *bolt.Tx) error {
-		data := tx.Bucket(bucket).Get([]byte(key))
+	err := t.db.View(func(tx *bolt.Tx) error {
+		data := tx.Bucket(t.bucket).Get([]byte(key))
 		if data == nil {
 			return errNotFound
 		}
@@ -97,10 +115,10 @@ func boltGet[T any](db *bolt.DB, bucket []byte, key string) (T, error) {
 	return out, boltErr(err)
 }
 
-// boltUpdate runs fn in one write transaction; an error from fn rolls back.
-func boltUpdate[T any](db *bolt.DB, bucket []byte, key string, missing func() T, fn func(T) (T, error)) error {
-	return boltErr(db.Update(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucket)
+// update runs fn in one write transaction; an error from fn rolls back.
+func (t boltTable[T]) update(key string, missing func() T, fn func(T) (T, error)) error {
+	return boltErr(t.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(t.bucket)
 		var cur T
 		if data := b.Get([]byte(key)); data != nil {
 			if err := decodeRecord(data, &cur); err != nil {
@@ -119,9 +137,9 @@ func boltUpdate[T any](db *bolt.DB, bucket []byte, key string, missing func() T,
 	}))
 }
 
-func boltDelete(db *bolt.DB, bucket []byte, key string) error {
-	return boltErr(db.Update(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucket)
+func (t boltTable[T]) remove(key string) error {
+	return boltErr(t.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(t.bucket)
 		if b.Get([]byte(key)) == nil {
 			return errNotFound
 		}
@@ -129,10 +147,11 @@ func boltDelete(db *bolt.DB, bucket []byte, key string) error {
 	}))
 }
 
-func boltList[T any](db *bolt.DB, bucket []byte, keep func(T) bool) ([]T, error) {
+// list returns the records in key order (bbolt's).
+func (t boltTable[T]) list(keep func(T) bool) ([]T, error) {
 	out := []T{}
-	err := db.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucket).ForEach(func(_, data []byte) error {
+	err := t.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(t.bucket).ForEach(func(_, data []byte) error {
 			var v T
 			if err := decodeRecord(data, &v); err != nil {
 				return err
@@ -159,87 +178,6 @@ func decodeRecord(data []byte, v any) error {
 		return fmt.Errorf("state file record is damaged: %w", err)
 	}
 	return nil
-}
-
-func (b *boltStore) CreateAccount(a accountRecord) error {
-	return boltCreate(b.db, bucketAccounts, a.Email, a)
-}
-
-func (b *boltStore) GetAccount(email string) (accountRecord, error) {
-	return boltGet[accountRecord](b.db, bucketAccounts, email)
-}
-
-func (b *boltStore) UpdateAccount(email string, fn func(accountRecord) (accountRecord, error)) error {
-	return boltUpdate(b.db, bucketAccounts, email, nil, fn)
-}
-
-func (b *boltStore) ListAccounts() ([]accountRecord, error) {
-	return boltList[accountRecord](b.db, bucketAccounts, nil)
-}
-
-func (b *boltStore) GetThrottle(email string) (throttleRecord, error) {
-	return boltGet[throttleRecord](b.db, bucketThrottle, email)
-}
-
-func (b *boltStore) UpdateThrottle(email string, fn func(throttleRecord) (throttleRecord, error)) error {
-	fresh := func() throttleRecord { return throttleRecord{Email: email} }
-	return boltUpdate(b.db, bucketThrottle, email, fresh, fn)
-}
-
-func (b *boltStore) DeleteThrottle(email string) error {
-	return boltDelete(b.db, bucketThrottle, email)
-}
-
-func (b *boltStore) ListThrottles() ([]throttleRecord, error) {
-	return boltList[throttleRecord](b.db, bucketThrottle, nil)
-}
-
-func (b *boltStore) CreateLogin(l loginRecord) error { return b.logins.CreateLogin(l) }
-
-func (b *boltStore) GetLogin(id string) (loginRecord, error) { return b.logins.GetLogin(id) }
-
-func (b *boltStore) UpdateLogin(id string, fn func(loginRecord) (loginRecord, error)) error {
-	return b.logins.UpdateLogin(id, fn)
-}
-
-func (b *boltStore) DeleteLogin(id string) error { return b.logins.DeleteLogin(id) }
-
-func (b *boltStore) ListLogins() ([]loginRecord, error) { return b.logins.ListLogins() }
-
-func (b *boltStore) CreateSession(s sessionRecord) error {
-	return boltCreate(b.db, bucketSessions, s.TokenHash, s)
-}
-
-func (b *boltStore) GetSession(hash string) (sessionRecord, error) {
-	return boltGet[sessionRecord](b.db, bucketSessions, hash)
-}
-
-func (b *boltStore) UpdateSession(hash string, fn func(sessionRecord) (sessionRecord, error)) error {
-	return boltUpdate(b.db, bucketSessions, hash, nil, fn)
-}
-
-func (b *boltStore) DeleteSession(hash string) error {
-	return boltDelete(b.db, bucketSessions, hash)
-}
-
-func (b *boltStore) ListSessions(email string) ([]sessionRecord, error) {
-	return boltList(b.db, bucketSessions, func(s sessionRecord) bool { return email == "" || s.Email == email })
-}
-
-func (b *boltStore) CreatePhoneToken(p phoneTokenRecord) error {
-	return boltCreate(b.db, bucketPhones, p.TokenHash, p)
-}
-
-func (b *boltStore) GetPhoneToken(hash string) (phoneTokenRecord, error) {
-	return boltGet[phoneTokenRecord](b.db, bucketPhones, hash)
-}
-
-func (b *boltStore) DeletePhoneToken(hash string) error {
-	return boltDelete(b.db, bucketPhones, hash)
-}
-
-func (b *boltStore) ListPhoneTokens() ([]phoneTokenRecord, error) {
-	return boltList[phoneTokenRecord](b.db, bucketPhones, nil)
 }
 
 // clockOffsetKey holds the clock offset in the meta bucket, in nanoseconds.
@@ -283,9 +221,9 @@ func (b *boltStore) Reset() error {
 	if err != nil {
 		return fmt.Errorf("clearing state file: %w", err)
 	}
-	return b.logins.Reset()
+	return b.memory.Reset()
 }
 
 func (b *boltStore) Close() error {
-	return errors.Join(b.logins.Close(), b.db.Close())
+	return errors.Join(b.memory.Close(), b.db.Close())
 }

@@ -12,15 +12,9 @@ import (
 
 // handleSubmitCode answers POST /v1/logins/{id}/code.
 func (s *Server) handleSubmitCode(w http.ResponseWriter, r *http.Request) {
-	data, err := readBody(w, r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
 	// A malformed code is not counted as a wrong one: it cannot be the right one anyway.
-	code, err := decodeCodeRequest(data, s.cfg.CodeLength)
-	if err != nil {
-		s.fail(w, r, err)
+	code, ok := readRequest(s, w, r, func(data []byte) (string, error) { return decodeCodeRequest(data, s.cfg.CodeLength) })
+	if !ok {
 		return
 	}
 	id := r.PathValue("id")
@@ -30,17 +24,16 @@ func (s *Server) handleSubmitCode(w http.ResponseWriter, r *http.Request) {
 	var destroyed bool
 	// Not its desktop: login_not_found, not even a wrong try.
 	mine := func(l loginRecord) bool { return sameDevice(device, l.Device.Fingerprint) }
-	err = s.changeLiveLogin(id, now, mine, func(l loginRecord) (loginRecord, error) {
+	err := s.changeLiveLogin(id, now, mine, func(l loginRecord) (loginRecord, error) {
 		if !now.Before(l.CodeExpiresAt) {
 			return l, newAPIError(http.StatusGone, pairing.CodeCodeExpired, "the code expired; ask for a new one")
 		}
-		if subtle.ConstantTimeCompare([]byte(code), []byte(l.Code)) != 1 {
+		if subtle.ConstantTimeCompare([]byte(code), []byte(l.Code)) == 1 {
+			l.State = loginApproved
+		} else {
 			l.CodeFailures++
 			destroyed = l.CodeFailures >= s.cfg.CodeAttempts
-			rec = l
-			return l, nil
 		}
-		l.State = loginApproved
 		rec = l
 		return l, nil
 	})

@@ -198,19 +198,9 @@ func (h *hub) heartbeat() {
 	}
 }
 
-// runHeartbeats sends the heartbeats of handed-off streams every
-// Config.Heartbeat until Close. (Streams on the ordinary path send their own.)
-func (s *Server) runHeartbeats() {
-	defer close(s.heartbeatsDone)
-	t := time.NewTicker(s.cfg.Heartbeat)
-	defer t.Stop()
-	for {
-		select {
-		case <-s.stop:
-			return
-		case <-t.C:
-			s.logins.heartbeat()
-			s.sessions.heartbeat()
-		}
-	}
+// sendHeartbeats sends the heartbeats of handed-off streams; it runs every
+// Config.Heartbeat. (Streams on the ordinary path send their own.)
+func (s *Server) sendHeartbeats() {
+	s.logins.heartbeat()
+	s.sessions.heartbeat()
 }

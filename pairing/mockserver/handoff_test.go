@@ -22,24 +22,34 @@ const handOffWait = 5 * time.Second
 var handOffLaptop = pairing.Device{ID: "dev-handoff", Name: "HANDOFF-LAPTOP", Platform: pairing.PlatformWindows,
 	Fingerprint: "bb1c0a9e5b7d2c4e6f8a0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e"}
 
-// startedServer runs a server with Start, so its streams are handed off.
-func startedServer(t *testing.T) (*Server, string) {
+// newTestServer is a server on TestConfig, changed by mods, for this
+// package's own tests (the others use mocktest); it closes when the test ends.
+func newTestServer(t *testing.T, mods ...func(*Config)) *Server {
 	t.Helper()
 	cfg := TestConfig()
-	cfg.Heartbeat = 20 * time.Millisecond
+	for _, m := range mods {
+		m(&cfg)
+	}
 	srv, err := New(cfg)
 	if err != nil {
 		t.Fatalf("New: %v", err)
-	}
-	base, err := srv.Start("127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("Start: %v", err)
 	}
 	t.Cleanup(func() {
 		if err := srv.Close(); err != nil {
 			t.Errorf("Close: %v", err)
 		}
 	})
+	return srv
+}
+
+// startedServer runs a server with Start, so its streams are handed off.
+func startedServer(t *testing.T) (*Server, string) {
+	t.Helper()
+	srv := newTestServer(t, func(c *Config) { c.Heartbeat = 20 * time.Millisecond })
+	base, err := srv.Start("127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("Start: %v", err)
+	}
 	return srv, base
 }
 
@@ -175,6 +185,32 @@ func handedOff(h *hub, key string) bool {
 	return false
 }
 
+// startLogin opens a pending login of the demo account from handOffLaptop.
+func startLogin(t *testing.T, base string) pairing.PendingLogin {
+	t.Helper()
+	var pl pairing.PendingLogin
+	call(t, "POST", base+"/v1/logins", pairing.LoginRequest{Email: DemoEmail, Password: DemoPassword, Device: handOffLaptop}, &pl)
+	return pl
+}
+
+// followLogin opens the event stream of a login, as its desktop.
+func followLogin(t *testing.T, base, loginID string) *sseReader {
+	t.Helper()
+	return openSSE(t, base+"/v1/logins/"+loginID+"/events", pairing.HeaderDevice, handOffLaptop.Fingerprint)
+}
+
+// handedOffStream is a login followed on a server started with Start, once
+// its stream has left net/http.
+func handedOffStream(t *testing.T) (*Server, string, pairing.PendingLogin, *sseReader) {
+	t.Helper()
+	srv, base := startedServer(t)
+	pl := startLogin(t, base)
+	s := followLogin(t, base, pl.LoginID)
+	s.next(t, nil)
+	eventually(t, "not handed off", func() bool { return handedOff(srv.logins, pl.LoginID) })
+	return srv, base, pl, s
+}
+
 // eventually waits until cond holds.
 func eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
@@ -189,11 +225,10 @@ func eventually(t *testing.T, what string, cond func() bool) {
 
 func TestHandedOffStreamCarriesTheWholeLogin(t *testing.T) {
 	srv, base := startedServer(t)
-	var pl pairing.PendingLogin
-	call(t, "POST", base+"/v1/logins", pairing.LoginRequest{Email: DemoEmail, Password: DemoPassword, Device: handOffLaptop}, &pl)
+	pl := startLogin(t, base)
 
 	// Given a desktop follows its login on a server started with Start
-	s := openSSE(t, base+"/v1/logins/"+pl.LoginID+"/events", pairing.HeaderDevice, handOffLaptop.Fingerprint)
+	s := followLogin(t, base, pl.LoginID)
 	h := s.resp.Header
 	if !strings.HasPrefix(h.Get("Content-Type"), "text/event-stream") || h.Get("Cache-Control") != "no-store" ||
 		h.Get(pairing.HeaderRequestID) == "" || h.Get("Date") == "" {
@@ -274,12 +309,7 @@ func TestHandedOffStreamsEnd(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			// Given a handed-off stream
-			srv, base := startedServer(t)
-			var pl pairing.PendingLogin
-			call(t, "POST", base+"/v1/logins", pairing.LoginRequest{Email: DemoEmail, Password: DemoPassword, Device: handOffLaptop}, &pl)
-			s := openSSE(t, base+"/v1/logins/"+pl.LoginID+"/events", pairing.HeaderDevice, handOffLaptop.Fingerprint)
-			s.next(t, nil)
-			eventually(t, "not handed off", func() bool { return handedOff(srv.logins, pl.LoginID) })
+			srv, base, pl, s := handedOffStream(t)
 			// When the server ends it, Then the desktop sees the response end.
 			tc.end(t, srv, pl, base)
 			s.ended(t)
@@ -288,12 +318,7 @@ func TestHandedOffStreamsEnd(t *testing.T) {
 }
 
 func TestHandedOffStreamNoticesTheDesktopLeaving(t *testing.T) {
-	srv, base := startedServer(t)
-	var pl pairing.PendingLogin
-	call(t, "POST", base+"/v1/logins", pairing.LoginRequest{Email: DemoEmail, Password: DemoPassword, Device: handOffLaptop}, &pl)
-	s := openSSE(t, base+"/v1/logins/"+pl.LoginID+"/events", pairing.HeaderDevice, handOffLaptop.Fingerprint)
-	s.next(t, nil)
-	eventually(t, "not handed off", func() bool { return handedOff(srv.logins, pl.LoginID) })
+	srv, _, _, s := handedOffStream(t)
 	// When the desktop hangs up, Then a heartbeat or two later the hub lets the stream go.
 	s.resp.Body.Close()
 	eventually(t, "the hub still holds the stream", func() bool { return len(srv.logins.keys()) == 0 })
@@ -308,9 +333,8 @@ func TestStreamsUnderAnotherServerStayInNetHTTP(t *testing.T) {
 	}
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(func() { ts.CloseClientConnections(); _ = srv.Close(); ts.Close() }) // Close is tested elsewhere
-	var pl pairing.PendingLogin
-	call(t, "POST", ts.URL+"/v1/logins", pairing.LoginRequest{Email: DemoEmail, Password: DemoPassword, Device: handOffLaptop}, &pl)
-	s := openSSE(t, ts.URL+"/v1/logins/"+pl.LoginID+"/events", pairing.HeaderDevice, handOffLaptop.Fingerprint)
+	pl := startLogin(t, ts.URL)
+	s := followLogin(t, ts.URL, pl.LoginID)
 	s.next(t, nil)
 	// Then the stream is not handed off, and CloseClientConnections ends it.
 	if handedOff(srv.logins, pl.LoginID) {

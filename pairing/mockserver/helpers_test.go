@@ -115,6 +115,28 @@ func (h *harness) startLogin(dev pairing.Device) pairing.PendingLogin {
 	return pl
 }
 
+// followedLogin opens a pending login of the demo account from laptop and
+// follows its events past the first one (the current QR code).
+func (h *harness) followedLogin() (pairing.PendingLogin, *stream) {
+	h.t.Helper()
+	pl := h.startLogin(laptop)
+	s := h.openStream("/v1/logins/"+pl.LoginID+"/events", ownerHdr(laptop))
+	s.expect(h.t, pairing.EventQR, nil)
+	return pl, s
+}
+
+// replaysGrant checks that a stream the laptop opens after the approval
+// still hears it, with the same grant.
+func (h *harness) replaysGrant(pl pairing.PendingLogin, g pairing.Grant) {
+	h.t.Helper()
+	late := h.openStream("/v1/logins/"+pl.LoginID+"/events", ownerHdr(laptop))
+	var again pairing.Grant
+	late.expect(h.t, pairing.EventApproved, &again)
+	if again != g {
+		h.t.Error("the replayed grant differs")
+	}
+}
+
 // phone signs the phone simulator in to the demo account.
 func (h *harness) phone() string {
 	h.t.Helper()

@@ -1,6 +1,7 @@
 package mockserver
 
 import (
+	"context"
 	"crypto/rand"
 	"errors"
 	"fmt"
@@ -16,26 +17,11 @@ const loginApproved loginState = "approved"
 
 // handleStartLogin answers POST /v1/logins: the password step.
 func (s *Server) handleStartLogin(w http.ResponseWriter, r *http.Request) {
-	data, err := readBody(w, r)
-	if err != nil {
-		s.fail(w, r, err)
+	req, ok := readRequest(s, w, r, decodeLoginRequest)
+	if !ok {
 		return
 	}
-	req, err := decodeLoginRequest(data)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	acct, err := s.checkPassword(r.Context(), req.Email, req.Password)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if err := s.spendBudget(acct.Email); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	rec, err := s.newLogin(acct.Email, req.Device, clientIP(r))
+	rec, err := s.startLogin(r.Context(), req, clientIP(r))
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -46,6 +32,19 @@ func (s *Server) handleStartLogin(w http.ResponseWriter, r *http.Request) {
 		Code:      s.codeInfo(rec),
 		QR:        qrInfo(rec),
 	})
+}
+
+// startLogin checks the password, spends one of the account's budget and
+// stores a new pending login for the desktop at ip.
+func (s *Server) startLogin(ctx context.Context, req pairing.LoginRequest, ip string) (loginRecord, error) {
+	acct, err := s.checkPassword(ctx, req.Email, req.Password)
+	if err != nil {
+		return loginRecord{}, err
+	}
+	if err := s.spendBudget(acct.Email); err != nil {
+		return loginRecord{}, err
+	}
+	return s.newLogin(acct.Email, req.Device, ip)
 }
 
 // newLogin creates and stores a pending login with a fresh code and QR secret.

@@ -6,123 +6,27 @@ import (
 	"time"
 )
 
-// memTable is one kind of record kept in memory, keyed by a string.
-// It is not locked itself: memStore holds one lock for all tables.
-type memTable[T any] struct {
-	rows  map[string]T
-	clone func(T) T
+// memGuard is the one lock of a memory store's tables, and whether the
+// store is closed.
+type memGuard struct {
+	mu     sync.Mutex
+	closed bool
 }
 
-func newMemTable[T any](clone func(T) T) memTable[T] {
-	if clone == nil {
-		clone = func(v T) T { return v }
-	}
-	return memTable[T]{rows: make(map[string]T), clone: clone}
-}
-
-func (t *memTable[T]) create(key string, v T) error {
-	if _, ok := t.rows[key]; ok {
-		return errAlreadyExists
-	}
-	t.rows[key] = t.clone(v)
-	return nil
-}
-
-func (t *memTable[T]) get(key string) (T, error) {
-	v, ok := t.rows[key]
-	if !ok {
-		var zero T
-		return zero, errNotFound
-	}
-	return t.clone(v), nil
-}
-
-// update runs fn on the current row; a missing row is errNotFound unless
-// missing supplies a fresh one.
-func (t *memTable[T]) update(key string, missing func() T, fn func(T) (T, error)) error {
-	v, ok := t.rows[key]
-	if !ok {
-		if missing == nil {
-			return errNotFound
-		}
-		v = missing()
-	}
-	nv, err := fn(t.clone(v))
-	if err != nil {
-		return err
-	}
-	t.rows[key] = t.clone(nv)
-	return nil
-}
-
-func (t *memTable[T]) remove(key string) error {
-	if _, ok := t.rows[key]; !ok {
-		return errNotFound
-	}
-	delete(t.rows, key)
-	return nil
-}
-
-// list returns the rows kept by keep (nil keeps all), ordered by key. It
-// filters before sorting, so listing one account's rows sorts only those.
-func (t *memTable[T]) list(keep func(T) bool) []T {
-	var keys []string
-	if keep == nil {
-		keys = make([]string, 0, len(t.rows))
-	}
-	for k, v := range t.rows {
-		if keep == nil || keep(v) {
-			keys = append(keys, k)
-		}
-	}
-	slices.Sort(keys)
-	out := make([]T, len(keys))
-	for i, k := range keys {
-		out[i] = t.clone(t.rows[k])
-	}
-	return out
-}
-
-// memStore keeps every record in memory. The zero value is not usable; use newMemStore.
-type memStore struct {
-	mu       sync.Mutex
-	closed   bool
-	accounts memTable[accountRecord]
-	throttle memTable[throttleRecord]
-	logins   memTable[loginRecord]
-	sessions memTable[sessionRecord]
-	phones   memTable[phoneTokenRecord]
-	offset   time.Duration // the clock's; kept by Reset
-}
-
-func newMemStore() *memStore {
-	m := &memStore{}
-	m.resetLocked()
-	return m
-}
-
-func (m *memStore) resetLocked() {
-	m.accounts = newMemTable(accountRecord.clone)
-	m.throttle = newMemTable[throttleRecord](nil)
-	m.logins = newMemTable(loginRecord.clone)
-	m.sessions = newMemTable[sessionRecord](nil)
-	m.phones = newMemTable[phoneTokenRecord](nil)
-}
-
-// do runs fn under the store lock unless the store is closed.
-func (m *memStore) do(fn func() error) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.closed {
+// do runs fn under the lock unless the store is closed.
+func (g *memGuard) do(fn func() error) error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.closed {
 		return errStoreClosed
 	}
 	return fn()
 }
 
-// read is do for calls that return a value.
-func read[T any](m *memStore, fn func() (T, error)) (T, error) {
+// guarded is do for calls that return a value.
+func guarded[T any](g *memGuard, fn func() (T, error)) (T, error) {
 	var out T
-	err := m.do(func() error {
+	err := g.do(func() error {
 		var err error
 		out, err = fn()
 		return err
@@ -130,117 +34,135 @@ func read[T any](m *memStore, fn func() (T, error)) (T, error) {
 	return out, err
 }
 
-func (m *memStore) CreateAccount(a accountRecord) error {
-	return m.do(func() error { return m.accounts.create(a.Email, a) })
+// memTable is one kind of record kept in memory, under its store's lock.
+// Records are cloned on the way in and out, so callers may keep them.
+type memTable[T any] struct {
+	g     *memGuard
+	rows  map[string]T
+	clone func(T) T
 }
 
-func (m *memStore) GetAccount(email string) (accountRecord, error) {
-	return read(m, func() (accountRecord, error) { return m.accounts.get(email) })
+func newMemTable[T any](g *memGuard, clone func(T) T) *memTable[T] {
+	if clone == nil {
+		clone = func(v T) T { return v }
+	}
+	return &memTable[T]{g: g, rows: make(map[string]T), clone: clone}
 }
 
-func (m *memStore) UpdateAccount(email string, fn func(accountRecord) (accountRecord, error)) error {
-	return m.do(func() error { return m.accounts.update(email, nil, fn) })
-}
-
-func (m *memStore) ListAccounts() ([]accountRecord, error) {
-	return read(m, func() ([]accountRecord, error) { return m.accounts.list(nil), nil })
-}
-
-func (m *memStore) GetThrottle(email string) (throttleRecord, error) {
-	return read(m, func() (throttleRecord, error) { return m.throttle.get(email) })
-}
-
-func (m *memStore) UpdateThrottle(email string, fn func(throttleRecord) (throttleRecord, error)) error {
-	fresh := func() throttleRecord { return throttleRecord{Email: email} }
-	return m.do(func() error { return m.throttle.update(email, fresh, fn) })
-}
-
-func (m *memStore) DeleteThrottle(email string) error {
-	return m.do(func() error { return m.throttle.remove(email) })
-}
-
-func (m *memStore) ListThrottles() ([]throttleRecord, error) {
-	return read(m, func() ([]throttleRecord, error) { return m.throttle.list(nil), nil })
-}
-
-func (m *memStore) CreateLogin(l loginRecord) error {
-	return m.do(func() error { return m.logins.create(l.ID, l) })
-}
-
-func (m *memStore) GetLogin(id string) (loginRecord, error) {
-	return read(m, func() (loginRecord, error) { return m.logins.get(id) })
-}
-
-func (m *memStore) UpdateLogin(id string, fn func(loginRecord) (loginRecord, error)) error {
-	return m.do(func() error { return m.logins.update(id, nil, fn) })
-}
-
-func (m *memStore) DeleteLogin(id string) error {
-	return m.do(func() error { return m.logins.remove(id) })
-}
-
-func (m *memStore) ListLogins() ([]loginRecord, error) {
-	return read(m, func() ([]loginRecord, error) { return m.logins.list(nil), nil })
-}
-
-func (m *memStore) CreateSession(s sessionRecord) error {
-	return m.do(func() error { return m.sessions.create(s.TokenHash, s) })
-}
-
-func (m *memStore) GetSession(hash string) (sessionRecord, error) {
-	return read(m, func() (sessionRecord, error) { return m.sessions.get(hash) })
-}
-
-func (m *memStore) UpdateSession(hash string, fn func(sessionRecord) (sessionRecord, error)) error {
-	return m.do(func() error { return m.sessions.update(hash, nil, fn) })
-}
-
-func (m *memStore) DeleteSession(hash string) error {
-	return m.do(func() error { return m.sessions.remove(hash) })
-}
-
-func (m *memStore) ListSessions(email string) ([]sessionRecord, error) {
-	return read(m, func() ([]sessionRecord, error) {
-		return m.sessions.list(func(s sessionRecord) bool { return email == "" || s.Email == email }), nil
+func (t *memTable[T]) create(key string, v T) error {
+	return t.g.do(func() error {
+		if _, ok := t.rows[key]; ok {
+			return errAlreadyExists
+		}
+		t.rows[key] = t.clone(v)
+		return nil
 	})
 }
 
-func (m *memStore) CreatePhoneToken(p phoneTokenRecord) error {
-	return m.do(func() error { return m.phones.create(p.TokenHash, p) })
+func (t *memTable[T]) get(key string) (T, error) {
+	return guarded(t.g, func() (T, error) {
+		v, ok := t.rows[key]
+		if !ok {
+			var zero T
+			return zero, errNotFound
+		}
+		return t.clone(v), nil
+	})
 }
 
-func (m *memStore) GetPhoneToken(hash string) (phoneTokenRecord, error) {
-	return read(m, func() (phoneTokenRecord, error) { return m.phones.get(hash) })
+func (t *memTable[T]) update(key string, missing func() T, fn func(T) (T, error)) error {
+	return t.g.do(func() error {
+		v, ok := t.rows[key]
+		if !ok {
+			if missing == nil {
+				return errNotFound
+			}
+			v = missing()
+		}
+		nv, err := fn(t.clone(v))
+		if err != nil {
+			return err
+		}
+		t.rows[key] = t.clone(nv)
+		return nil
+	})
 }
 
-func (m *memStore) DeletePhoneToken(hash string) error {
-	return m.do(func() error { return m.phones.remove(hash) })
+func (t *memTable[T]) remove(key string) error {
+	return t.g.do(func() error {
+		if _, ok := t.rows[key]; !ok {
+			return errNotFound
+		}
+		delete(t.rows, key)
+		return nil
+	})
 }
 
-func (m *memStore) ListPhoneTokens() ([]phoneTokenRecord, error) {
-	return read(m, func() ([]phoneTokenRecord, error) { return m.phones.list(nil), nil })
+// list orders the records by key. It filters before sorting, so listing one
+// account's rows sorts only those.
+func (t *memTable[T]) list(keep func(T) bool) ([]T, error) {
+	return guarded(t.g, func() ([]T, error) {
+		var keys []string
+		if keep == nil {
+			keys = make([]string, 0, len(t.rows))
+		}
+		for k, v := range t.rows {
+			if keep == nil || keep(v) {
+				keys = append(keys, k)
+			}
+		}
+		slices.Sort(keys)
+		out := make([]T, len(keys))
+		for i, k := range keys {
+			out[i] = t.clone(t.rows[k])
+		}
+		return out, nil
+	})
+}
+
+// clearLocked empties the table; the store's lock is held.
+func (t *memTable[T]) clearLocked() { clear(t.rows) }
+
+// memStore keeps every record in memory. The zero value is not usable; use newMemStore.
+type memStore struct {
+	records
+	g      *memGuard
+	tables []interface{ clearLocked() } // the same tables, for Reset
+	offset time.Duration                // the clock's; kept by Reset
+}
+
+func newMemStore() *memStore {
+	g := &memGuard{}
+	accounts, throttle := newMemTable(g, accountRecord.clone), newMemTable[throttleRecord](g, nil)
+	logins, sessions := newMemTable(g, loginRecord.clone), newMemTable[sessionRecord](g, nil)
+	phones := newMemTable[phoneTokenRecord](g, nil)
+	return &memStore{
+		records: records{accounts: accounts, throttle: throttle, logins: logins, sessions: sessions, phones: phones},
+		g:       g,
+		tables:  []interface{ clearLocked() }{accounts, throttle, logins, sessions, phones},
+	}
 }
 
 func (m *memStore) ClockOffset() (time.Duration, error) {
-	var d time.Duration
-	err := m.do(func() error { d = m.offset; return nil })
-	return d, err
+	return guarded(m.g, func() (time.Duration, error) { return m.offset, nil })
 }
 
 func (m *memStore) SaveClockOffset(d time.Duration) error {
-	return m.do(func() error { m.offset = d; return nil })
+	return m.g.do(func() error { m.offset = d; return nil })
 }
 
 func (m *memStore) Reset() error {
-	return m.do(func() error {
-		m.resetLocked()
+	return m.g.do(func() error {
+		for _, t := range m.tables {
+			t.clearLocked()
+		}
 		return nil
 	})
 }
 
 func (m *memStore) Close() error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.closed = true
+	m.g.mu.Lock()
+	defer m.g.mu.Unlock()
+	m.g.closed = true
 	return nil
 }

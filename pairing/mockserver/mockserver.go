@@ -46,10 +46,9 @@ type Server struct {
 	timerMu     sync.Mutex // serialises timer work
 	lastPurge   time.Time
 
-	stop           chan struct{}
-	timersDone     chan struct{}
-	heartbeatsDone chan struct{} // closed when runHeartbeats (handoff.go) returns
-	removeHook     func()
+	stop       chan struct{}
+	loops      sync.WaitGroup // the timer loop and the heartbeats (every)
+	removeHook func()
 
 	httpMu  sync.Mutex
 	httpSrv *http.Server
@@ -66,18 +65,16 @@ func New(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("mockserver config: %w", err)
 	}
 	s := &Server{
-		cfg:            cfg,
-		log:            cfg.Logger,
-		clock:          cfg.Clock,
-		hasher:         newPasswordHasher(cfg),
-		logins:         newHub(),
-		sessions:       newHub(),
-		grants:         newGrantReplay(),
-		faults:         newFaultList(),
-		journal:        newJournal(cfg.JournalSize),
-		stop:           make(chan struct{}),
-		timersDone:     make(chan struct{}),
-		heartbeatsDone: make(chan struct{}),
+		cfg:      cfg,
+		log:      cfg.Logger,
+		clock:    cfg.Clock,
+		hasher:   newPasswordHasher(cfg),
+		logins:   newHub(),
+		sessions: newHub(),
+		grants:   newGrantReplay(),
+		faults:   newFaultList(),
+		journal:  newJournal(cfg.JournalSize),
+		stop:     make(chan struct{}),
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -112,8 +109,8 @@ func New(cfg Config) (*Server, error) {
 		s.saveClock()
 		s.processDue()
 	})
-	go s.runTimers()
-	go s.runHeartbeats()
+	s.loops.Go(func() { s.every(s.cfg.TickInterval, s.processDue) })
+	s.loops.Go(func() { s.every(s.cfg.Heartbeat, s.sendHeartbeats) })
 	return s, nil
 }
 
@@ -288,8 +285,7 @@ func (s *Server) Close() error {
 	s.closeOnce.Do(func() {
 		s.removeHook()
 		close(s.stop)
-		<-s.timersDone
-		<-s.heartbeatsDone
+		s.loops.Wait()
 		s.timerMu.Lock() // wait for work started by an Advance; later work sees stop
 		s.timerMu.Unlock()
 		s.logins.closeAll()

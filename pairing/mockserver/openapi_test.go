@@ -13,11 +13,7 @@ import (
 // The server serves its description, and docs/openapi.yaml is the same
 // file, so what testers load into their tools is what the tests check.
 func TestOpenAPIIsServedAndKeptInDocs(t *testing.T) {
-	srv, err := New(TestConfig())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
+	srv := newTestServer(t)
 	openapitest.New(t, openAPISpec) // a valid OpenAPI 3.0 document
 	rec := httptest.NewRecorder()
 	req := httptest.NewRequest("GET", "/openapi.yaml", nil)

@@ -1,6 +1,7 @@
 package mockserver
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -20,34 +21,35 @@ func errPhoneUnauthorized() *apiError {
 // handlePhoneSignIn answers POST /phone/v1/signin. Wrong passwords count
 // towards the same lock as on the desktop.
 func (s *Server) handlePhoneSignIn(w http.ResponseWriter, r *http.Request) {
-	data, err := readBody(w, r)
+	req, ok := readRequest(s, w, r, decodePhoneSignIn)
+	if !ok {
+		return
+	}
+	token, err := s.signInPhone(r.Context(), req)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	req, err := decodePhoneSignIn(data)
+	writeJSON(w, http.StatusOK, pairing.PhoneSignIn{PhoneToken: token})
+}
+
+// signInPhone checks the password and stores a new phone token (only its hash).
+func (s *Server) signInPhone(ctx context.Context, req pairing.PhoneSignInRequest) (string, error) {
+	acct, err := s.checkPassword(ctx, req.Email, req.Password)
 	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	acct, err := s.checkPassword(r.Context(), req.Email, req.Password)
-	if err != nil {
-		s.fail(w, r, err)
-		return
+		return "", err
 	}
 	token, err := randomID(phoneTokenPrefix, phoneTokenBytes)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return "", err
 	}
 	now := s.clock.Now()
 	rec := phoneTokenRecord{TokenHash: hashToken(token), Email: acct.Email, CreatedAt: now,
 		ExpiresAt: now.Add(s.cfg.SessionAbsolute)}
 	if err := s.store.CreatePhoneToken(rec); err != nil {
-		s.fail(w, r, fmt.Errorf("storing phone token: %w", err))
-		return
+		return "", fmt.Errorf("storing phone token: %w", err)
 	}
-	writeJSON(w, http.StatusOK, pairing.PhoneSignIn{PhoneToken: token})
+	return token, nil
 }
 
 // authPhone checks the phone's bearer token and returns its account's e-mail.
@@ -148,38 +150,35 @@ func (s *Server) handlePhoneRevoke(w http.ResponseWriter, r *http.Request, email
 // signed out with password_changed, and pending sign-ins (made with the old
 // password) end.
 func (s *Server) handlePhonePassword(w http.ResponseWriter, r *http.Request, email string) {
-	data, err := readBody(w, r)
-	if err != nil {
+	req, ok := readRequest(s, w, r, decodePasswordChange)
+	if !ok {
+		return
+	}
+	if err := s.changePassword(r.Context(), email, req); err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	req, err := decodePasswordChange(data)
-	if err != nil {
-		s.fail(w, r, err)
-		return
+	writeJSON(w, http.StatusNoContent, nil)
+}
+
+// changePassword checks the old password, keeps the hash of the new one and
+// ends the account's sessions and pending logins.
+func (s *Server) changePassword(ctx context.Context, email string, req pairing.PasswordChange) error {
+	if _, err := s.checkPassword(ctx, email, req.Old); err != nil {
+		return err
 	}
-	if _, err := s.checkPassword(r.Context(), email, req.Old); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	hash, err := s.hasher.hash(r.Context(), req.New)
+	hash, err := s.hasher.hash(ctx, req.New)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	err = s.store.UpdateAccount(email, func(a accountRecord) (accountRecord, error) {
 		a.PasswordHash = hash
 		return a, nil
 	})
 	if err != nil {
-		s.fail(w, r, fmt.Errorf("saving password: %w", err))
-		return
+		return fmt.Errorf("saving password: %w", err)
 	}
-	if err := s.endAccountSessions(email, pairing.CodePasswordChanged); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusNoContent, nil)
+	return s.endAccountSessions(email, pairing.CodePasswordChanged)
 }
 
 // endAccountSessions ends every live session and pending login of an account.

@@ -20,14 +20,8 @@ import (
 // pick from and whether it is on the desktop's network. Nothing is
 // approved yet.
 func (s *Server) handlePhoneScan(w http.ResponseWriter, r *http.Request, email string) {
-	data, err := readBody(w, r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	req, err := decodeScanRequest(data)
-	if err != nil {
-		s.fail(w, r, err)
+	req, ok := readRequest(s, w, r, decodeScanRequest)
+	if !ok {
 		return
 	}
 	p, err := pairing.ParseQR(req.Payload)
@@ -84,15 +78,9 @@ func phoneTokenHash(r *http.Request) string {
 // number declines and ends the login (counted as a wrong code), and the
 // desktop hears why.
 func (s *Server) handlePhoneApprove(w http.ResponseWriter, r *http.Request, email string) {
-	data, err := readBody(w, r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
 	// A malformed number is not counted: it cannot be the right one anyway.
-	check, err := decodeApproveRequest(data)
-	if err != nil {
-		s.fail(w, r, err)
+	check, ok := readRequest(s, w, r, decodeApproveRequest)
+	if !ok {
 		return
 	}
 	id := r.PathValue("id")
@@ -100,7 +88,7 @@ func (s *Server) handlePhoneApprove(w http.ResponseWriter, r *http.Request, emai
 	now := s.clock.Now()
 	var rec loginRecord
 	var wrong bool
-	err = s.changeLiveLogin(id, now, ownedBy(email), func(l loginRecord) (loginRecord, error) {
+	err := s.changeLiveLogin(id, now, ownedBy(email), func(l loginRecord) (loginRecord, error) {
 		switch {
 		case !l.Scanned:
 			return l, newAPIError(http.StatusConflict, pairing.CodeBadRequest, "scan the QR code on the computer before approving")

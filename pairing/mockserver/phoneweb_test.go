@@ -36,15 +36,7 @@ type phoneWeb struct {
 
 func newPhoneWeb(t *testing.T) phoneWeb {
 	t.Helper()
-	srv, err := New(TestConfig())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := srv.Close(); err != nil {
-			t.Errorf("closing the mock server: %v", err)
-		}
-	})
+	srv := newTestServer(t)
 	pw := phoneWeb{srv: srv, handler: openapitest.New(t, openAPISpec).Handler(srv.Handler())}
 	body, err := json.Marshal(pairing.PhoneSignInRequest{Email: DemoEmail, Password: DemoPassword})
 	if err != nil {

@@ -54,19 +54,12 @@ func TestQRScanApprovePushesTheToken(t *testing.T) {
 		t.Errorf("session %+v", si.Session)
 	}
 	// And a stream opened after the approval still hears it (a dropped connection).
-	late := h.openStream("/v1/logins/"+pl.LoginID+"/events", ownerHdr(laptop))
-	var again pairing.Grant
-	late.expect(t, pairing.EventApproved, &again)
-	if again != g {
-		t.Error("replayed grant differs")
-	}
+	h.replaysGrant(pl, g)
 }
 
 func TestQRRotatesEvery30Seconds(t *testing.T) {
 	h := newHarness(t)
-	pl := h.startLogin(laptop)
-	s := h.openStream("/v1/logins/"+pl.LoginID+"/events", ownerHdr(laptop))
-	s.expect(t, pairing.EventQR, nil)
+	pl, s := h.followedLogin()
 	phone := h.phone()
 
 	h.Clock.Advance(29 * time.Second)
@@ -88,9 +81,7 @@ func TestQRRotatesEvery30Seconds(t *testing.T) {
 
 func TestQRRotatesOnRequest(t *testing.T) {
 	h := newHarness(t)
-	pl := h.startLogin(laptop)
-	s := h.openStream("/v1/logins/"+pl.LoginID+"/events", ownerHdr(laptop))
-	s.expect(t, pairing.EventQR, nil)
+	pl, s := h.followedLogin()
 
 	var rot pairing.QRRotation
 	h.do("POST", "/v1/logins/"+pl.LoginID+"/qr", nil, ownerHdr(laptop)).decode(t, http.StatusOK, &rot)
@@ -186,4 +177,219 @@ func TestHeartbeatsKeepStreamsAlive(t *testing.T) {
 			t.Fatal("no heartbeat comment")
 		}
 	}
+}
+
+// The rules that make a relayed QR code hard to use: the desktop knows the
+// scan, the QR code stops there, the phone must pick the number the
+// computer shows, and it is told when the computer is on another network.
+
+// wrongChoice is one of the phone's numbers that is not check.
+func wrongChoice(t *testing.T, choices []string, check string) string {
+	t.Helper()
+	for _, c := range choices {
+		if c != check {
+			return c
+		}
+	}
+	t.Fatalf("no wrong number among %v", choices)
+	return ""
+}
+
+func TestAScanStopsTheQRCodeAndTellsTheDesktopTheNumber(t *testing.T) {
+	h := newHarness(t)
+	pl, s := h.followedLogin()
+	phone := h.phone()
+
+	// When the phone scans the QR code,
+	sr := h.scan(phone, pl.QR.Payload)
+
+	// then the desktop hears the check number at once, and the phone offers
+	// it among three distinct two-digit numbers.
+	var sn pairing.ScanNotice
+	s.expect(t, pairing.EventScanned, &sn)
+	if !pairing.ValidCheck(sn.Check) || sn.Check[0] == '0' {
+		t.Errorf("check %q, want two digits 10–99", sn.Check)
+	}
+	if len(sr.CheckChoices) != 3 || !slices.Contains(sr.CheckChoices, sn.Check) {
+		t.Fatalf("choices %v, want three with %s among them", sr.CheckChoices, sn.Check)
+	}
+	seen := map[string]bool{}
+	for _, c := range sr.CheckChoices {
+		if !pairing.ValidCheck(c) || seen[c] {
+			t.Errorf("choices %v: not three distinct two-digit numbers", sr.CheckChoices)
+		}
+		seen[c] = true
+	}
+
+	// When a rotation falls due (twice over), the QR code does not change:
+	h.Clock.Advance(31 * time.Second)
+	h.Clock.Advance(31 * time.Second)
+	l := h.testerLogins("")[0]
+	if l.QR != pl.QR || !l.Scanned || l.Check != sn.Check {
+		t.Errorf("after the scan the tester sees %+v; want the scanned payload unchanged and check %s", l, sn.Check)
+	}
+	// a desktop asking for a new one is refused,
+	h.do("POST", "/v1/logins/"+pl.LoginID+"/qr", nil, ownerHdr(laptop)).apiErr(t, http.StatusConflict, pairing.CodeAlreadyScanned)
+	// a desktop that reconnects hears the number again, not a QR code,
+	again := h.openStream("/v1/logins/"+pl.LoginID+"/events", ownerHdr(laptop))
+	if ev := again.next(t); ev.name != pairing.EventScanned || ev.data != `{"check":"`+sn.Check+`"}` {
+		t.Fatalf("a reconnected stream starts with %s %s, want the number %s", ev.name, ev.data, sn.Check)
+	}
+	// and the first stream heard no QR code after the number: the next event is the approval.
+	h.approve(phone, pl.LoginID, sn.Check).decode(t, http.StatusOK, nil)
+	if ev := s.next(t); ev.name != pairing.EventApproved {
+		t.Fatalf("after the scan the stream said %q (%s), want only approved", ev.name, ev.data)
+	}
+}
+
+func TestASecondScanIsRefused(t *testing.T) {
+	h := newHarness(t)
+	pl := h.startLogin(laptop)
+	phone, other := h.phone(), h.phone() // two phones signed in to the account
+	sr := h.scan(phone, pl.QR.Payload)
+	check := h.checkOf(pl.LoginID)
+
+	// When the same payload is scanned again, by this phone or another one,
+	for _, p := range []string{phone, other} {
+		h.do("POST", "/phone/v1/qr/scan", pairing.ScanRequest{Payload: pl.QR.Payload}, bearer(p)).
+			apiErr(t, http.StatusConflict, pairing.CodeAlreadyScanned)
+	}
+	// then only the phone that scanned first may approve, even with the right number,
+	h.approve(other, pl.LoginID, check).apiErr(t, http.StatusConflict, pairing.CodeAlreadyScanned)
+	// and the refusals changed nothing: the number is the same and the first phone approves.
+	if got := h.checkOf(pl.LoginID); got != check || !slices.Contains(sr.CheckChoices, got) {
+		t.Errorf("check became %q after refused scans, want %q", got, check)
+	}
+	h.approve(phone, pl.LoginID, check).decode(t, http.StatusOK, nil)
+}
+
+func TestAWrongPickEndsTheLogin(t *testing.T) {
+	h := newHarness(t)
+	pl := h.startLogin(laptop)
+	s := h.openStream("/v1/logins/"+pl.LoginID+"/events", ownerHdr(laptop))
+	phone := h.phone()
+	code := h.codeOnPhone(phone, pl.LoginID)
+	sr := h.scan(phone, pl.QR.Payload)
+	var sn pairing.ScanNotice
+	s.expect(t, pairing.EventScanned, &sn)
+
+	// Malformed numbers are refused without ending anything,
+	for _, bad := range []any{pairing.ApproveRequest{Check: "4"}, pairing.ApproveRequest{Check: "４２"}, `{}`, ``} {
+		h.do("POST", "/phone/v1/logins/"+pl.LoginID+"/approve", bad, bearer(phone)).
+			apiErr(t, http.StatusBadRequest, pairing.CodeBadRequest)
+	}
+	// but when the person picks another of the three numbers,
+	wrong := wrongChoice(t, sr.CheckChoices, sn.Check)
+	h.approve(phone, pl.LoginID, wrong).apiErr(t, http.StatusBadRequest, pairing.CodeWrongCheck)
+
+	// the desktop hears "declined" with the reason, and its stream ends;
+	var d pairing.Decline
+	s.expect(t, pairing.EventDeclined, &d)
+	if d.Reason != pairing.DeclinedWrongCheck {
+		t.Errorf("declined reason %q, want %q", d.Reason, pairing.DeclinedWrongCheck)
+	}
+	s.ended(t)
+	// the login is over for everyone: the right number, the code, a new scan;
+	h.approve(phone, pl.LoginID, sn.Check).apiErr(t, http.StatusConflict, pairing.CodeLoginDeclined)
+	h.do("POST", "/v1/logins/"+pl.LoginID+"/code", pairing.CodeRequest{Code: code}, ownerHdr(laptop)).
+		apiErr(t, http.StatusConflict, pairing.CodeLoginDeclined)
+	h.do("POST", "/phone/v1/qr/scan", pairing.ScanRequest{Payload: pl.QR.Payload}, bearer(phone)).
+		apiErr(t, http.StatusConflict, pairing.CodeLoginDeclined)
+	if p := h.link(phone).Pending; len(p) != 0 {
+		t.Errorf("the phone still lists %+v", p)
+	}
+	// and a desktop that reconnects hears the same reason.
+	late := h.openStream("/v1/logins/"+pl.LoginID+"/events", ownerHdr(laptop))
+	late.expect(t, pairing.EventDeclined, &d)
+	if d.Reason != pairing.DeclinedWrongCheck {
+		t.Errorf("replayed reason %q", d.Reason)
+	}
+}
+
+func TestTheNetworkCheck(t *testing.T) {
+	cases := []struct {
+		name, desktop, phone, want string
+	}{
+		{"both on this machine", "", "", pairing.NetworkSame},
+		{"desktop elsewhere, phone here", "203.0.113.7", "", pairing.NetworkDifferent},
+		{"same /24", "198.51.100.20", "198.51.100.211", pairing.NetworkSame},
+		{"next /24", "198.51.100.20", "198.51.101.20", pairing.NetworkDifferent},
+		{"same IPv6 /56", "2001:db8:aa:bb00::1", "2001:db8:aa:bbff:1::9", pairing.NetworkSame},
+		{"next IPv6 /56", "2001:db8:aa:bb00::1", "2001:db8:aa:cc00::1", pairing.NetworkDifferent},
+		{"IPv4 against IPv6", "198.51.100.20", "2001:db8::1", pairing.NetworkDifferent},
+		{"IPv4-mapped IPv6 is IPv4", "::ffff:198.51.100.20", "198.51.100.99", pairing.NetworkSame},
+	}
+	h := newHarness(t)
+	phone := h.phone()
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var desktopHdr, phoneHdr []hdr
+			if tc.desktop != "" {
+				desktopHdr = []hdr{{mockserver.ClientIPHeader, tc.desktop}}
+			}
+			if tc.phone != "" {
+				phoneHdr = []hdr{{mockserver.ClientIPHeader, tc.phone}}
+			}
+			// Given a desktop that signs in from tc.desktop,
+			var pl pairing.PendingLogin
+			h.do("POST", "/v1/logins", loginBody(mockserver.DemoEmail, mockserver.DemoPassword, laptop), desktopHdr...).
+				decode(t, http.StatusCreated, &pl)
+			// when the phone at tc.phone opens its link screen and scans,
+			var ls pairing.LinkScreen
+			h.do("GET", "/phone/v1/link", nil, append(phoneHdr, bearer(phone))...).decode(t, http.StatusOK, &ls)
+			ls.Pending = slices.DeleteFunc(ls.Pending, func(p pairing.PendingRequest) bool { return p.LoginID != pl.LoginID })
+			var sr pairing.ScanResult
+			h.do("POST", "/phone/v1/qr/scan", pairing.ScanRequest{Payload: pl.QR.Payload}, append(phoneHdr, bearer(phone))...).
+				decode(t, http.StatusOK, &sr)
+			// then both say tc.want, and show the desktop's address.
+			wantIP := tc.desktop
+			if wantIP == "" {
+				wantIP = "127.0.0.1"
+			}
+			if len(ls.Pending) != 1 || ls.Pending[0].Network != tc.want || ls.Pending[0].IP != canonicalIP(wantIP) {
+				t.Errorf("link screen %+v, want network %s from %s", ls.Pending, tc.want, wantIP)
+			}
+			if sr.Network != tc.want || sr.IP != canonicalIP(wantIP) {
+				t.Errorf("scan says %s from %s, want %s from %s", sr.Network, sr.IP, tc.want, wantIP)
+			}
+		})
+	}
+}
+
+// canonicalIP is how the server writes an address it was given.
+func canonicalIP(s string) string {
+	if s == "::ffff:198.51.100.20" {
+		return "198.51.100.20"
+	}
+	return s
+}
+
+func TestTheAddressHeaderFromThisMachine(t *testing.T) {
+	h := newHarness(t)
+	// A desktop played on another network is seen there by the journal too;
+	var pl pairing.PendingLogin
+	h.do("POST", "/v1/logins", loginBody(mockserver.DemoEmail, mockserver.DemoPassword, laptop),
+		hdr{mockserver.ClientIPHeader, "2001:DB8::7"}).decode(t, http.StatusCreated, &pl)
+	var seen *mockserver.JournalEntry
+	for _, e := range h.Requests() {
+		if e.Path == "/v1/logins" {
+			seen = &e
+		}
+	}
+	if seen == nil || seen.RemoteIP != "2001:db8::7" || seen.Headers[mockserver.ClientIPHeader] != "2001:DB8::7" {
+		t.Errorf("journal entry %+v, want remote_ip 2001:db8::7 and the header as sent", seen)
+	}
+	// an address that is not one is refused with a clear error, and changes nothing;
+	for _, bad := range []string{"", "example.test", "203.0.113.7:80", "203.0.113.7, 198.51.100.1", "fe80::1%eth0"} {
+		e := h.do("POST", "/v1/logins", loginBody(mockserver.DemoEmail, mockserver.DemoPassword, desk),
+			hdr{mockserver.ClientIPHeader, bad}).apiErr(t, http.StatusBadRequest, pairing.CodeBadRequest)
+		if e.Message != mockserver.ClientIPHeader+" must be one IPv4 or IPv6 address, such as 203.0.113.7" {
+			t.Errorf("header %q: message %q", bad, e.Message)
+		}
+	}
+	if n := len(h.testerLogins("")); n != 1 {
+		t.Errorf("%d pending logins after the refused ones, want 1", n)
+	}
+	// and the tester controls still answer: the header does not decide who may use them.
+	h.do("GET", "/mock/v1/logins", nil, hdr{mockserver.ClientIPHeader, "203.0.113.7"}).decode(t, http.StatusOK, nil)
 }

@@ -196,6 +196,21 @@ func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	return data, nil
 }
 
+// readRequest reads r's body and decodes it with one of decode.go's
+// decoders. On any error it has answered it already and ok is false, so a
+// handler returns at once.
+func readRequest[T any](s *Server, w http.ResponseWriter, r *http.Request, decode func([]byte) (T, error)) (req T, ok bool) {
+	data, err := readBody(w, r)
+	if err == nil {
+		req, err = decode(data)
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return req, false
+	}
+	return req, true
+}
+
 // isTimeout reports whether err is a read deadline passing (Config.BodyTimeout).
 func isTimeout(err error) bool {
 	var ne net.Error

@@ -65,6 +65,84 @@ type store interface {
 	Close() error
 }
 
+// table is one kind of record, keyed by a string; the memory store keeps
+// its tables in maps, the bbolt store in buckets (pending logins in memory).
+type table[T any] interface {
+	create(key string, v T) error
+	get(key string) (T, error)
+	// update runs fn on the current record; a missing one is errNotFound
+	// unless missing supplies a fresh one.
+	update(key string, missing func() T, fn func(T) (T, error)) error
+	remove(key string) error
+	// list returns the records kept by keep (nil keeps all).
+	list(keep func(T) bool) ([]T, error)
+}
+
+// records answers every record call of store from one table per kind: the
+// two stores differ only in their tables.
+type records struct {
+	accounts table[accountRecord]    // by e-mail
+	throttle table[throttleRecord]   // by e-mail
+	logins   table[loginRecord]      // by login ID
+	sessions table[sessionRecord]    // by token hash
+	phones   table[phoneTokenRecord] // by token hash
+}
+
+func (r records) CreateAccount(a accountRecord) error { return r.accounts.create(a.Email, a) }
+
+func (r records) GetAccount(email string) (accountRecord, error) { return r.accounts.get(email) }
+
+func (r records) UpdateAccount(email string, fn func(accountRecord) (accountRecord, error)) error {
+	return r.accounts.update(email, nil, fn)
+}
+
+func (r records) ListAccounts() ([]accountRecord, error) { return r.accounts.list(nil) }
+
+func (r records) GetThrottle(email string) (throttleRecord, error) { return r.throttle.get(email) }
+
+func (r records) UpdateThrottle(email string, fn func(throttleRecord) (throttleRecord, error)) error {
+	fresh := func() throttleRecord { return throttleRecord{Email: email} }
+	return r.throttle.update(email, fresh, fn)
+}
+
+func (r records) DeleteThrottle(email string) error { return r.throttle.remove(email) }
+
+func (r records) ListThrottles() ([]throttleRecord, error) { return r.throttle.list(nil) }
+
+func (r records) CreateLogin(l loginRecord) error { return r.logins.create(l.ID, l) }
+
+func (r records) GetLogin(id string) (loginRecord, error) { return r.logins.get(id) }
+
+func (r records) UpdateLogin(id string, fn func(loginRecord) (loginRecord, error)) error {
+	return r.logins.update(id, nil, fn)
+}
+
+func (r records) DeleteLogin(id string) error { return r.logins.remove(id) }
+
+func (r records) ListLogins() ([]loginRecord, error) { return r.logins.list(nil) }
+
+func (r records) CreateSession(s sessionRecord) error { return r.sessions.create(s.TokenHash, s) }
+
+func (r records) GetSession(hash string) (sessionRecord, error) { return r.sessions.get(hash) }
+
+func (r records) UpdateSession(hash string, fn func(sessionRecord) (sessionRecord, error)) error {
+	return r.sessions.update(hash, nil, fn)
+}
+
+func (r records) DeleteSession(hash string) error { return r.sessions.remove(hash) }
+
+func (r records) ListSessions(email string) ([]sessionRecord, error) {
+	return r.sessions.list(func(s sessionRecord) bool { return email == "" || s.Email == email })
+}
+
+func (r records) CreatePhoneToken(p phoneTokenRecord) error { return r.phones.create(p.TokenHash, p) }
+
+func (r records) GetPhoneToken(hash string) (phoneTokenRecord, error) { return r.phones.get(hash) }
+
+func (r records) DeletePhoneToken(hash string) error { return r.phones.remove(hash) }
+
+func (r records) ListPhoneTokens() ([]phoneTokenRecord, error) { return r.phones.list(nil) }
+
 // accountRecord is an account and its pending-login budget.
 type accountRecord struct {
 	Email        string      `json:"email"` // normalised: trimmed, lower case

@@ -14,18 +14,18 @@ const purgeEvery = time.Minute
 // after its lock lifted.
 const throttleMemory = 7 * 24 * time.Hour
 
-// runTimers wakes every TickInterval of real time and does what became due
-// on the server clock; Clock.Advance triggers the same work at once.
-func (s *Server) runTimers() {
-	defer close(s.timersDone)
-	t := time.NewTicker(s.cfg.TickInterval)
+// every runs fn every interval of real time until Close. The timer loop
+// runs processDue every TickInterval (Clock.Advance triggers the same work
+// at once); the heartbeats of handed-off streams run every Heartbeat.
+func (s *Server) every(interval time.Duration, fn func()) {
+	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
 		select {
 		case <-s.stop:
 			return
 		case <-t.C:
-			s.processDue()
+			fn()
 		}
 	}
 }
@@ -92,37 +92,33 @@ func (s *Server) processWatchedSessions(now time.Time) {
 // purge forgets records nobody can use any more.
 func (s *Server) purge(now time.Time) {
 	s.grants.drop(now)
-	if sessions, err := s.store.ListSessions(""); err == nil {
-		for _, rec := range sessions {
-			if !now.Before(s.sessionRetention(rec)) {
-				if err := s.store.DeleteSession(rec.TokenHash); err != nil && !errors.Is(err, errNotFound) {
-					s.log.Error("purge: removing session", "err", err)
-				}
-			}
-		}
-	} else {
-		s.log.Error("purge: listing sessions", "err", err)
+	sweep(s, "sessions", func() ([]sessionRecord, error) { return s.store.ListSessions("") },
+		func(rec sessionRecord) bool { return !now.Before(s.sessionRetention(rec)) },
+		func(rec sessionRecord) error { return s.store.DeleteSession(rec.TokenHash) })
+	sweep(s, "phone tokens", s.store.ListPhoneTokens,
+		func(p phoneTokenRecord) bool { return !now.Before(p.ExpiresAt) },
+		func(p phoneTokenRecord) error { return s.store.DeletePhoneToken(p.TokenHash) })
+	sweep(s, "wrong-password counts", s.store.ListThrottles,
+		func(t throttleRecord) bool {
+			return !now.Before(t.LockedUntil) && now.Sub(t.UpdatedAt) >= throttleMemory+s.cfg.LockMax
+		},
+		func(t throttleRecord) error { return s.store.DeleteThrottle(t.Email) })
+}
+
+// sweep removes the listed records that are due. A failure is logged, not
+// returned: the next purge tries again.
+func sweep[T any](s *Server, what string, list func() ([]T, error), due func(T) bool, remove func(T) error) {
+	records, err := list()
+	if err != nil {
+		s.log.Error("purge: listing "+what, "err", err)
+		return
 	}
-	if phones, err := s.store.ListPhoneTokens(); err == nil {
-		for _, p := range phones {
-			if !now.Before(p.ExpiresAt) {
-				if err := s.store.DeletePhoneToken(p.TokenHash); err != nil && !errors.Is(err, errNotFound) {
-					s.log.Error("purge: removing phone token", "err", err)
-				}
-			}
+	for _, rec := range records {
+		if !due(rec) {
+			continue
 		}
-	} else {
-		s.log.Error("purge: listing phone tokens", "err", err)
-	}
-	if throttles, err := s.store.ListThrottles(); err == nil {
-		for _, t := range throttles {
-			if !now.Before(t.LockedUntil) && now.Sub(t.UpdatedAt) >= throttleMemory+s.cfg.LockMax {
-				if err := s.store.DeleteThrottle(t.Email); err != nil && !errors.Is(err, errNotFound) {
-					s.log.Error("purge: removing wrong-password count", "err", err)
-				}
-			}
+		if err := remove(rec); err != nil && !errors.Is(err, errNotFound) {
+			s.log.Error("purge: removing "+what, "err", err)
 		}
-	} else {
-		s.log.Error("purge: listing wrong-password counts", "err", err)
 	}
 }

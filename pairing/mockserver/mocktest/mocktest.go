@@ -118,6 +118,24 @@ func (s *Server) Fault(f mockserver.Fault) {
 	}
 }
 
+// Check is the number the desktop of a scanned login shows, read from the
+// tester controls (Server.Logins): what the person would read off the
+// screen, for tests whose desktop is not listening at that moment.
+func (s *Server) Check(loginID string) string {
+	s.t.Helper()
+	logins, err := s.Logins("")
+	if err != nil {
+		s.t.Fatalf("mocktest: pending logins: %v", err)
+	}
+	for _, l := range logins {
+		if l.LoginID == loginID && l.Check != "" {
+			return l.Check
+		}
+	}
+	s.t.Fatalf("mocktest: login %s is not pending and scanned", loginID)
+	return ""
+}
+
 // Stop takes the server off the network: its address refuses connections
 // until Restart, and open streams are cut. The listener closes first, so a
 // stream that reconnects at once cannot slip in.

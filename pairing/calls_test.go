@@ -8,7 +8,6 @@ import (
 
 	"github.com/linkdesk/linkdesk/pairing"
 	"github.com/linkdesk/linkdesk/pairing/mockserver"
-	"github.com/linkdesk/linkdesk/pairing/mockserver/mocktest"
 )
 
 func TestStartLogin(t *testing.T) {
@@ -39,10 +38,7 @@ func TestStartLogin(t *testing.T) {
 		t.Errorf("QR names login %q, want %q", qr.LoginID, pl.LoginID)
 	}
 	// And the phone shows this computer with the code.
-	screen, err := m.phone().Link(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
+	screen := m.link(m.phone())
 	if len(screen.Pending) != 1 || screen.Pending[0].Device.Name != dev.Name || len(screen.Pending[0].Code) != 6 {
 		t.Fatalf("phone shows %+v, want one pending request from %s with a 6-digit code", screen.Pending, dev.Name)
 	}
@@ -125,21 +121,19 @@ func TestStartLoginBudget(t *testing.T) {
 
 func TestSubmitCode(t *testing.T) {
 	m := startMock(t)
-	c := m.Client(pairing.Options{})
-	p := m.phone()
 	dev := desktop("ANNA-LAPTOP")
-	pl := m.startLogin(c, dev)
-	code, err := p.CodeFor(t.Context(), pl.LoginID)
+	d := m.waitingDesktop(pairing.Options{}, dev)
+	code, err := d.phone.CodeFor(t.Context(), d.pl.LoginID)
 	if err != nil {
 		t.Fatal(err)
 	}
 	// When the person types the code as the phone groups it
 	typed := code[:3] + " " + code[3:]
-	norm, err := pairing.NormalizeCode(typed, pl.Code.Length)
+	norm, err := pairing.NormalizeCode(typed, d.pl.Code.Length)
 	if err != nil {
 		t.Fatal(err)
 	}
-	g, err := c.SubmitCode(t.Context(), pl.LoginID, norm)
+	g, err := d.c.SubmitCode(t.Context(), d.pl.LoginID, norm)
 	// Then a session token is issued for this computer and account.
 	if err != nil {
 		t.Fatalf("SubmitCode: %v", err)
@@ -149,32 +143,32 @@ func TestSubmitCode(t *testing.T) {
 		t.Fatalf("grant = token %t, session %+v", strings.HasPrefix(g.Token, pairing.TokenPrefix), g.Session)
 	}
 	// And the pending login is used up.
-	_, err = c.SubmitCode(t.Context(), pl.LoginID, norm)
+	_, err = d.c.SubmitCode(t.Context(), d.pl.LoginID, norm)
 	assertServerError(t, err, pairing.CodeLoginNotFound, 404)
 }
 
 func TestSubmitCodeRefusals(t *testing.T) {
 	cases := []struct {
 		name   string
-		given  func(m *mock, c *pairing.Client, p *mocktest.Phone, loginID string) // what happened before the code is typed
+		given  func(m *mock, d waiting) // what happened before the code is typed
 		code   string
 		status int
 		left   int // attempts_left, -1 when not said
 	}{
 		{"invalid_code", nil, pairing.CodeInvalidCode, 400, 4},
-		{"login_not_found", func(m *mock, c *pairing.Client, p *mocktest.Phone, id string) {
-			if err := c.CancelLogin(m.t.Context(), id); err != nil {
+		{"login_not_found", func(m *mock, d waiting) {
+			if err := d.c.CancelLogin(m.t.Context(), d.pl.LoginID); err != nil {
 				m.t.Fatal(err)
 			}
 		}, pairing.CodeLoginNotFound, 404, -1},
-		{"code_expired", func(m *mock, _ *pairing.Client, _ *mocktest.Phone, _ string) {
+		{"code_expired", func(m *mock, _ waiting) {
 			m.Clock.Advance(181 * time.Second)
 		}, pairing.CodeCodeExpired, 410, -1},
-		{"login_expired", func(m *mock, _ *pairing.Client, _ *mocktest.Phone, _ string) {
+		{"login_expired", func(m *mock, _ waiting) {
 			m.Clock.Advance(10*time.Minute + time.Second)
 		}, pairing.CodeLoginExpired, 410, -1},
-		{"login_declined", func(m *mock, c *pairing.Client, p *mocktest.Phone, id string) {
-			if err := p.Decline(m.t.Context(), id); err != nil {
+		{"login_declined", func(m *mock, d waiting) {
+			if err := d.phone.Decline(m.t.Context(), d.pl.LoginID); err != nil {
 				m.t.Fatal(err)
 			}
 		}, pairing.CodeLoginDeclined, 409, -1},
@@ -182,21 +176,19 @@ func TestSubmitCodeRefusals(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			m := startMock(t)
-			c := m.Client(pairing.Options{})
-			p := m.phone()
-			pl := m.startLogin(c, desktop("PC"))
-			code, err := p.CodeFor(t.Context(), pl.LoginID)
+			d := m.waitingDesktop(pairing.Options{}, desktop("PC"))
+			code, err := d.phone.CodeFor(t.Context(), d.pl.LoginID)
 			if err != nil {
 				t.Fatal(err)
 			}
 			// Given the situation
 			if tc.given != nil {
-				tc.given(m, c, p, pl.LoginID)
+				tc.given(m, d)
 			} else {
 				code = wrongCode(code)
 			}
 			// When the code is submitted
-			_, err = c.SubmitCode(t.Context(), pl.LoginID, code)
+			_, err = d.c.SubmitCode(t.Context(), d.pl.LoginID, code)
 			// Then the error says why, with the tries left where they matter.
 			pe := assertServerError(t, err, tc.code, tc.status)
 			if tc.left >= 0 && (pe.AttemptsLeft == nil || *pe.AttemptsLeft != tc.left) {
@@ -308,19 +300,126 @@ func TestRotateQR(t *testing.T) {
 
 func TestCancelLogin(t *testing.T) {
 	m := startMock(t)
-	c := m.Client(pairing.Options{})
-	pl := m.startLogin(c, desktop("PC"))
+	d := m.waitingDesktop(pairing.Options{}, desktop("PC"))
 	// When the person presses Cancel
-	if err := c.CancelLogin(t.Context(), pl.LoginID); err != nil {
+	if err := d.c.CancelLogin(t.Context(), d.pl.LoginID); err != nil {
 		t.Fatalf("CancelLogin: %v", err)
 	}
 	// Then the phone no longer shows the request, and cancelling again finds nothing.
-	screen, err := m.phone().Link(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
+	screen := m.link(d.phone)
 	if len(screen.Pending) != 0 {
 		t.Errorf("phone still shows %+v", screen.Pending)
 	}
-	assertServerError(t, c.CancelLogin(t.Context(), pl.LoginID), pairing.CodeLoginNotFound, 404)
+	assertServerError(t, d.c.CancelLogin(t.Context(), d.pl.LoginID), pairing.CodeLoginNotFound, 404)
+}
+
+func TestSession(t *testing.T) {
+	m := startMock(t)
+	dev := desktop("ANNA-LAPTOP")
+	d := m.signedInDesktop(pairing.Options{}, dev)
+	g := d.grant
+	m.Clock.Advance(time.Hour)
+
+	// When the desktop starts again and checks its stored token
+	s, err := d.c.Session(t.Context(), d.creds)
+	// Then the server describes the same session, seen just now.
+	if err != nil {
+		t.Fatalf("Session: %v", err)
+	}
+	if s.ID != g.Session.ID || s.Account.Email != mockserver.DemoEmail || s.Device.Name != dev.Name {
+		t.Errorf("session = %+v, want %s for %s on %s", s, g.Session.ID, mockserver.DemoEmail, dev.Name)
+	}
+	if !s.LastSeenAt.Equal(m.Clock.Now()) {
+		t.Errorf("last seen %v, want now %v", s.LastSeenAt, m.Clock.Now())
+	}
+}
+
+type sessionEnder struct {
+	name   string // defaults to reason
+	reason string
+	end    func(m *mock, d signedIn)
+	// probe is the credentials the desktop uses afterwards (its own by default).
+	probe func(cr pairing.Credentials) pairing.Credentials
+}
+
+// sessionEnders are the ways a session ends, each with the reason the
+// desktop must show. They serve the session call and the session stream.
+var sessionEnders = []sessionEnder{
+	{reason: pairing.CodeSessionRevoked, end: func(m *mock, d signedIn) {
+		if err := d.phone.RevokeDevice(m.t.Context(), d.grant.Session.ID); err != nil {
+			m.t.Fatalf("RevokeDevice: %v", err)
+		}
+	}},
+	{reason: pairing.CodeSignedInElsewhere, end: func(m *mock, d signedIn) {
+		m.signIn(d.c, d.phone, desktop("OTHER-PC"))
+	}},
+	{reason: pairing.CodePasswordChanged, end: func(m *mock, d signedIn) {
+		if err := d.phone.ChangePassword(m.t.Context(), mockserver.DemoPassword, "a-new-password-42"); err != nil {
+			m.t.Fatalf("ChangePassword: %v", err)
+		}
+	}},
+	{reason: pairing.CodeSessionExpired, end: func(m *mock, d signedIn) {
+		m.Clock.Advance(30*24*time.Hour + time.Second)
+	}},
+	{reason: pairing.CodeDeviceChanged, end: func(m *mock, d signedIn) {
+		// The settings were copied to another computer, which used the token.
+		copied := d.creds
+		copied.Fingerprint = desktop("COPY").Fingerprint
+		_, err := d.c.Session(m.t.Context(), copied)
+		assertServerError(m.t, err, pairing.CodeDeviceChanged, 401)
+	}},
+	{reason: pairing.CodeInvalidToken, end: func(m *mock, d signedIn) {
+		if err := d.c.SignOut(m.t.Context(), d.creds); err != nil {
+			m.t.Fatalf("SignOut: %v", err)
+		}
+	}},
+	{name: "forged token", reason: pairing.CodeInvalidToken, end: func(*mock, signedIn) {},
+		probe: func(cr pairing.Credentials) pairing.Credentials {
+			cr.Token = pairing.TokenPrefix + "Zm9yZ2VkLXRva2VuLWZvcmdlZC10b2tlbi1mb3JnZWQ"
+			return cr
+		}},
+}
+
+func (e sessionEnder) title() string {
+	if e.name != "" {
+		return e.name
+	}
+	return e.reason
+}
+
+func TestSessionEnded(t *testing.T) {
+	for _, tc := range sessionEnders {
+		t.Run(tc.title(), func(t *testing.T) {
+			m := startMock(t)
+			d := m.signedInDesktop(pairing.Options{}, desktop("PC"))
+			// Given the session ended this way
+			tc.end(m, d)
+			cr := d.creds
+			if tc.probe != nil {
+				cr = tc.probe(cr)
+			}
+			// When the desktop checks its token
+			_, err := d.c.Session(t.Context(), cr)
+			// Then it is told why, as a session end.
+			pe := assertServerError(t, err, tc.reason, 401)
+			if !pairing.IsSessionEnd(pe.Code) {
+				t.Errorf("IsSessionEnd(%q) = false", pe.Code)
+			}
+		})
+	}
+}
+
+func TestSignOut(t *testing.T) {
+	m := startMock(t)
+	d := m.signedInDesktop(pairing.Options{}, desktop("PC"))
+	// When the person signs out
+	if err := d.c.SignOut(t.Context(), d.creds); err != nil {
+		t.Fatalf("SignOut: %v", err)
+	}
+	// Then the phone no longer lists the computer, and the token is dead.
+	screen := m.link(d.phone)
+	if len(screen.Devices) != 0 {
+		t.Errorf("phone still lists %+v", screen.Devices)
+	}
+	assertServerError(t, d.c.SignOut(t.Context(), d.creds), pairing.CodeInvalidToken, 401)
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +15,9 @@ import (
 	"github.com/linkdesk/linkdesk/pairing"
 	"github.com/linkdesk/linkdesk/pairing/mockserver"
 )
+
+// A server as a whole: the numbers it runs with, what New refuses, TLS, and
+// what a --state file keeps across a restart.
 
 // TestDefaultsAreDesignNumbers pins DefaultConfig to DESIGN.md's table.
 func TestDefaultsAreDesignNumbers(t *testing.T) {
@@ -221,5 +225,42 @@ func TestStartServesOverTLSAndClosesStreams(t *testing.T) {
 	}
 	if _, err := client.Get(base + "/mock/v1/health"); err == nil {
 		t.Error("still serving after Close")
+	}
+}
+
+// The clock never goes back, also across a restart on the same --state file.
+func TestAdvancedClockSurvivesARestart(t *testing.T) {
+	state := filepath.Join(t.TempDir(), "state.db")
+	start := time.Now().UTC().Truncate(time.Second)
+	open := func(clock *mockserver.Clock) *mockserver.Server {
+		cfg := mockserver.TestConfig()
+		cfg.StatePath, cfg.Clock = state, clock
+		srv, err := mockserver.New(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return srv
+	}
+
+	srv := open(mockserver.NewFakeClock(start))
+	srv.Clock().Advance(48 * time.Hour)
+	srv.Clock().Advance(time.Hour)
+	if err := srv.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	srv = open(mockserver.NewFakeClock(start))
+	if got, want := srv.Clock().Now(), start.Add(49*time.Hour); !got.Equal(want) {
+		t.Errorf("after a restart the clock reads %v, want %v (49h advanced before)", got, want)
+	}
+	if err := srv.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	// The binary's real clock too.
+	srv = open(mockserver.NewClock())
+	defer srv.Close()
+	if ahead := srv.Clock().Now().Sub(time.Now()); ahead < 49*time.Hour-time.Minute {
+		t.Errorf("a real clock restarted on the state file is %v ahead, want 49h", ahead)
 	}
 }
