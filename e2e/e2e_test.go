@@ -318,10 +318,10 @@ func TestSignInWithCodeRestoreAndRevokeFromPhone(t *testing.T) {
 	}
 }
 
-// testerLogin reads the pending login of the demo account from the mock
-// server's tester controls: the QR payload a phone camera would read off the
-// window, and once scanned, the number the window shows.
-func testerLogin(t *testing.T, server string) (payload, check string) {
+// checkNumber reads the number the window shows once the phone scanned its
+// QR code, from the mock server's tester controls (the ui tests check that
+// the window shows this number).
+func checkNumber(t *testing.T, server string) string {
 	t.Helper()
 	resp, err := http.Get(server + "/mock/v1/logins?email=" + mockserver.DemoEmail)
 	if err != nil {
@@ -330,14 +330,13 @@ func testerLogin(t *testing.T, server string) (payload, check string) {
 	defer resp.Body.Close()
 	var out struct {
 		Logins []struct {
-			QR    pairing.QRInfo `json:"qr"`
-			Check string         `json:"check"`
+			Check string `json:"check"`
 		} `json:"logins"`
 	}
 	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || len(out.Logins) != 1 {
 		t.Fatalf("tester logins: %v, %d pending", err, len(out.Logins))
 	}
-	return out.Logins[0].QR.Payload, out.Logins[0].Check
+	return out.Logins[0].Check
 }
 
 // TestSignInByQRWithTheCheckNumber is the QR path from the keyboard: the
@@ -360,9 +359,10 @@ func TestSignInByQRWithTheCheckNumber(t *testing.T) {
 	typePassword(t, d)
 	d.screen(t, "verify", 30*time.Second)
 
-	// when the phone scans the desktop's QR code,
-	payload, _ := testerLogin(t, server)
-	scan, err := phone.Scan(ctx, payload)
+	// when the person takes the QR tab from the keyboard (Ctrl+Tab) and the
+	// phone scans the QR code the window shows,
+	d.keys(t, "key", "ctrl+Tab")
+	scan, err := phone.Scan(ctx, d.qrOnScreen(t))
 	if err != nil {
 		t.Fatalf("phone scan: %v", err)
 	}
@@ -371,7 +371,7 @@ func TestSignInByQRWithTheCheckNumber(t *testing.T) {
 	}
 	// then the window turns to the number, one of the phone's three;
 	d.waitLog(t, "view=confirm", 5*time.Second)
-	_, check := testerLogin(t, server)
+	check := checkNumber(t, server)
 	if !slices.Contains(scan.CheckChoices, check) {
 		t.Fatalf("the window shows %q, the phone offers %v", check, scan.CheckChoices)
 	}

@@ -49,6 +49,25 @@ func screenQR(t *testing.T) (string, error) {
 	return res.GetText(), nil
 }
 
+// qrOnScreen waits for a QR code on the screen and returns what it encodes,
+// as a phone camera pointed at the window would.
+func (d *desktop) qrOnScreen(t *testing.T) string {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		payload, err := screenQR(t)
+		if err == nil {
+			return payload
+		}
+		if time.Now().After(deadline) {
+			shot := filepath.Join(os.TempDir(), fmt.Sprintf("linkdesk-e2e-no-qr-%d.png", os.Getpid()))
+			_ = exec.Command("import", "-window", "root", shot).Run() // for the person reading the failure
+			t.Fatalf("no QR code on the screen after 10 s (%v); screenshot %s; app output:\n%s", err, shot, d.log.String())
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
 // TestOneInstanceAndTheKeyboardToTheQR: a second start leaves one window and
 // one pending login; version and status run beside the app; the QR tab and
 // back are reached with the keyboard alone.
@@ -109,16 +128,7 @@ func TestOneInstanceAndTheKeyboardToTheQR(t *testing.T) {
 
 	// When the person presses Ctrl+Tab, then the QR code of this login is on screen.
 	d.keys(t, "key", "ctrl+Tab")
-	var payload string
-	deadline := time.Now().Add(10 * time.Second)
-	for payload, err = screenQR(t); err != nil; payload, err = screenQR(t) {
-		if time.Now().After(deadline) {
-			shot := filepath.Join(os.TempDir(), fmt.Sprintf("linkdesk-e2e-no-qr-%d.png", os.Getpid()))
-			_ = exec.Command("import", "-window", "root", shot).Run() // for the person reading the failure
-			t.Fatalf("no QR code on the screen 10 s after Ctrl+Tab (%v); screenshot %s; app output:\n%s", err, shot, d.log.String())
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+	payload := d.qrOnScreen(t)
 	qr, err := pairing.ParseQR(payload)
 	if err != nil || qr.LoginID != pending.LoginID {
 		t.Fatalf("the QR code on screen is not this login's (%v)", err)

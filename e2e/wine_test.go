@@ -138,7 +138,7 @@ func TestWindowsSignInRestoreRevokeQRAndCommandLine(t *testing.T) {
 	// Then the window turns to the number the phone must pick, one of its three.
 	d3.waitLog(t, "view=confirm", 10*time.Second)
 	r.screenshot(t, d3, "confirm-on-phone")
-	_, check := testerLogin(t, server)
+	check := checkNumber(t, server)
 	if !slices.Contains(scan.CheckChoices, check) {
 		t.Fatalf("the window shows %q, the phone offers %v", check, scan.CheckChoices)
 	}
