@@ -1,36 +1,28 @@
 package app
 
-import "sync"
+import (
+	"sync"
+
+	"github.com/linkdesk/linkdesk/internal/subscribers"
+)
 
 // notifier delivers state snapshots to subscribers in order, from its own
 // goroutine, so a subscriber may call back into the Core without deadlock.
 type notifier struct {
 	mu     sync.Mutex
 	queue  []State
-	subs   map[int]func(State)
-	next   int
+	subs   subscribers.Set[func(State)]
 	closed bool
 	wake   chan struct{} // capacity 1: a pending wake-up is enough
 	done   chan struct{} // closed when run has returned
 }
 
 func newNotifier() *notifier {
-	return &notifier{subs: map[int]func(State){}, wake: make(chan struct{}, 1), done: make(chan struct{})}
+	return &notifier{wake: make(chan struct{}, 1), done: make(chan struct{})}
 }
 
 // subscribe adds fn; the returned func removes it.
-func (n *notifier) subscribe(fn func(State)) func() {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	id := n.next
-	n.next++
-	n.subs[id] = fn
-	return func() {
-		n.mu.Lock()
-		defer n.mu.Unlock()
-		delete(n.subs, id)
-	}
-}
+func (n *notifier) subscribe(fn func(State)) func() { return n.subs.Add(fn) }
 
 // publish queues s for delivery.
 func (n *notifier) publish(s State) {
@@ -63,12 +55,8 @@ func (n *notifier) run() {
 			}
 			s := n.queue[0]
 			n.queue = n.queue[1:]
-			fns := make([]func(State), 0, len(n.subs))
-			for _, fn := range n.subs {
-				fns = append(fns, fn)
-			}
 			n.mu.Unlock()
-			for _, fn := range fns {
+			for _, fn := range n.subs.Snapshot() {
 				fn(s)
 			}
 		}

@@ -29,9 +29,13 @@ import (
 	"github.com/linkdesk/linkdesk/pairing/mockserver/mocktest"
 )
 
-// binDir holds the binaries `make build` wrote.
+// binDir holds the binaries `make build` wrote; the tests that start them need
+// a display and a Secret Service, as `make e2e` gives them.
 func binDir(t *testing.T) string {
 	t.Helper()
+	if os.Getenv("DISPLAY") == "" || os.Getenv("DBUS_SESSION_BUS_ADDRESS") == "" {
+		t.Fatal("needs DISPLAY and a D-Bus session with a Secret Service: run through `make e2e`")
+	}
 	dir, err := filepath.Abs("../bin")
 	if err != nil {
 		t.Fatal(err)
@@ -186,6 +190,18 @@ func phoneSignedIn(ctx context.Context, t *testing.T, server string) *mocktest.P
 	return phone
 }
 
+// begin starts what a story with its own server needs: the programs, the
+// mock server process, and the demo account's phone signed in to it; ctx
+// bounds the whole story.
+func begin(t *testing.T) (bin, server string, ctx context.Context, phone *mocktest.Phone) {
+	t.Helper()
+	bin = binDir(t)
+	server = startMockServer(t, bin)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	t.Cleanup(cancel)
+	return bin, server, ctx, phoneSignedIn(ctx, t, server)
+}
+
 // signInByCode types e-mail, Tab, password, Enter, reads the code the phone
 // shows and types it (the field submits itself on the sixth digit). It
 // returns the code.
@@ -231,16 +247,9 @@ func keychainLookup(server, email string) (string, error) {
 }
 
 func TestSignInWithCodeRestoreAndRevokeFromPhone(t *testing.T) {
-	bin := binDir(t)
-	if os.Getenv("DISPLAY") == "" || os.Getenv("DBUS_SESSION_BUS_ADDRESS") == "" {
-		t.Fatal("needs DISPLAY and a D-Bus session with a Secret Service: run through `make e2e`")
-	}
-	server := startMockServer(t, bin)
+	bin, server, ctx, phone := begin(t)
 	home := t.TempDir()
 	env := testEnv(home)
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	phone := phoneSignedIn(ctx, t, server)
 	var err error
 
 	// Given a first start: the sign-in screen with focus in the e-mail field.
@@ -344,14 +353,7 @@ func checkNumber(t *testing.T, server string) string {
 // turns to "Confirm on your phone" with the number, and picking that number
 // on the phone signs the desktop in.
 func TestSignInByQRWithTheCheckNumber(t *testing.T) {
-	bin := binDir(t)
-	if os.Getenv("DISPLAY") == "" || os.Getenv("DBUS_SESSION_BUS_ADDRESS") == "" {
-		t.Fatal("needs DISPLAY and a D-Bus session with a Secret Service: run through `make e2e`")
-	}
-	server := startMockServer(t, bin)
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	phone := phoneSignedIn(ctx, t, server)
+	bin, server, ctx, phone := begin(t)
 	d := startDesktop(t, bin, server, testEnv(t.TempDir()))
 	d.screen(t, "signin", 30*time.Second)
 
@@ -362,7 +364,7 @@ func TestSignInByQRWithTheCheckNumber(t *testing.T) {
 	// when the person takes the QR tab from the keyboard (Ctrl+Tab) and the
 	// phone scans the QR code the window shows,
 	d.keys(t, "key", "ctrl+Tab")
-	scan, err := phone.Scan(ctx, d.qrOnScreen(t))
+	scan, err := phone.Scan(ctx, d.qrOnScreen(ctx, t, phone))
 	if err != nil {
 		t.Fatalf("phone scan: %v", err)
 	}
@@ -393,9 +395,6 @@ func TestSignInByQRWithTheCheckNumber(t *testing.T) {
 // signed in without typing anything.
 func TestDemoModeKeepsTheSessionAcrossRestarts(t *testing.T) {
 	bin := binDir(t)
-	if os.Getenv("DISPLAY") == "" || os.Getenv("DBUS_SESSION_BUS_ADDRESS") == "" {
-		t.Fatal("needs DISPLAY and a D-Bus session with a Secret Service: run through `make e2e`")
-	}
 	home := t.TempDir()
 	env := testEnv(home)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)

@@ -3,10 +3,8 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"image/png"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,10 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/makiuchi-d/gozxing"
-	"github.com/makiuchi-d/gozxing/qrcode"
-
 	"github.com/linkdesk/linkdesk/pairing"
+	"github.com/linkdesk/linkdesk/pairing/mockserver/mocktest"
 )
 
 // visibleWindows counts the windows titled Linkdesk on the display.
@@ -27,42 +23,25 @@ func visibleWindows(t *testing.T) int {
 	return len(strings.Fields(string(out)))
 }
 
-// screenQR reads the QR code on the screen, as a phone camera would.
-func screenQR(t *testing.T) (string, error) {
-	t.Helper()
-	shot, err := exec.Command("import", "-window", "root", "png:-").Output()
-	if err != nil {
-		t.Fatalf("screenshot (imagemagick): %v", err)
-	}
-	img, err := png.Decode(bytes.NewReader(shot))
-	if err != nil {
-		t.Fatal(err)
-	}
-	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := qrcode.NewQRCodeReader().Decode(bmp, map[gozxing.DecodeHintType]any{gozxing.DecodeHintType_TRY_HARDER: true})
-	if err != nil {
-		return "", err
-	}
-	return res.GetText(), nil
-}
-
-// qrOnScreen waits for a QR code on the screen and returns what it encodes,
-// as a phone camera pointed at the window would.
-func (d *desktop) qrOnScreen(t *testing.T) string {
+// qrOnScreen waits for a QR code on the screen and returns what it encodes:
+// the phone photographs the screen and its camera (the server's QR reader,
+// as on the phone page) reads it.
+func (d *desktop) qrOnScreen(ctx context.Context, t *testing.T, phone *mocktest.Phone) string {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		payload, err := screenQR(t)
+		shot, err := exec.Command("import", "-window", "root", "png:-").Output()
+		if err != nil {
+			t.Fatalf("screenshot (imagemagick): %v", err)
+		}
+		payload, err := phone.ReadQR(ctx, shot)
 		if err == nil {
 			return payload
 		}
 		if time.Now().After(deadline) {
-			shot := filepath.Join(os.TempDir(), fmt.Sprintf("linkdesk-e2e-no-qr-%d.png", os.Getpid()))
-			_ = exec.Command("import", "-window", "root", shot).Run() // for the person reading the failure
-			t.Fatalf("no QR code on the screen after 10 s (%v); screenshot %s; app output:\n%s", err, shot, d.log.String())
+			path := filepath.Join(os.TempDir(), fmt.Sprintf("linkdesk-e2e-no-qr-%d.png", os.Getpid()))
+			_ = os.WriteFile(path, shot, 0o600) // for the person reading the failure
+			t.Fatalf("no QR code on the screen after 10 s (%v); screenshot %s; app output:\n%s", err, path, d.log.String())
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
@@ -72,13 +51,9 @@ func (d *desktop) qrOnScreen(t *testing.T) string {
 // one pending login; version and status run beside the app; the QR tab and
 // back are reached with the keyboard alone.
 func TestOneInstanceAndTheKeyboardToTheQR(t *testing.T) {
-	bin := binDir(t)
-	server := startMockServer(t, bin)
+	bin, server, ctx, phone := begin(t)
 	home := t.TempDir()
 	env := testEnv(home)
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	phone := phoneSignedIn(ctx, t, server)
 
 	// Given the app waiting on the verify screen with one pending login
 	d := startDesktop(t, bin, server, env)
@@ -128,7 +103,7 @@ func TestOneInstanceAndTheKeyboardToTheQR(t *testing.T) {
 
 	// When the person presses Ctrl+Tab, then the QR code of this login is on screen.
 	d.keys(t, "key", "ctrl+Tab")
-	payload := d.qrOnScreen(t)
+	payload := d.qrOnScreen(ctx, t, phone)
 	qr, err := pairing.ParseQR(payload)
 	if err != nil || qr.LoginID != pending.LoginID {
 		t.Fatalf("the QR code on screen is not this login's (%v)", err)

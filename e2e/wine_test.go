@@ -127,7 +127,7 @@ func TestWindowsSignInRestoreRevokeQRAndCommandLine(t *testing.T) {
 	d3.screen(t, "signin", 60*time.Second)
 	submitPassword(t, d3)
 	d3.keys(t, "key", "ctrl+Tab")
-	payload := r.scanQR(t, d3)
+	payload := r.scanQR(ctx, t, d3, phone)
 	scan, err := phone.Scan(ctx, payload)
 	if err != nil {
 		t.Fatalf("the phone cannot use the QR code the window shows: %v", err)

@@ -9,6 +9,7 @@ package e2e
 
 import (
 	"bytes"
+	"context"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -25,8 +26,7 @@ import (
 	"time"
 	"unicode/utf16"
 
-	"github.com/makiuchi-d/gozxing"
-	"github.com/makiuchi-d/gozxing/qrcode"
+	"github.com/linkdesk/linkdesk/pairing/mockserver/mocktest"
 )
 
 // wineRig is the Wine prefix scripts/test-windows.sh made and what it built.
@@ -179,22 +179,22 @@ func (r *wineRig) screenshot(t *testing.T, d *desktop, name string) image.Image 
 	return img
 }
 
-// scanQR is the phone's camera: it reads the QR code in the window.
-func (r *wineRig) scanQR(t *testing.T, d *desktop) string {
+// scanQR photographs the window until the phone's camera (the server's QR
+// reader, as on the phone page) reads a QR code in it, and returns what it
+// encodes.
+func (r *wineRig) scanQR(ctx context.Context, t *testing.T, d *desktop, phone *mocktest.Phone) string {
 	t.Helper()
 	var payload string
 	waitFor(t, "a QR code in the window", 20*time.Second, func() bool {
-		img := r.screenshot(t, d, "verify-qr")
-		bmp, err := gozxing.NewBinaryBitmapFromImage(img)
-		if err != nil {
-			return false
+		var picture bytes.Buffer
+		if err := png.Encode(&picture, r.screenshot(t, d, "verify-qr")); err != nil {
+			t.Fatal(err)
 		}
-		res, err := qrcode.NewQRCodeReader().Decode(bmp, map[gozxing.DecodeHintType]any{gozxing.DecodeHintType_TRY_HARDER: true})
-		if err != nil {
+		var err error
+		if payload, err = phone.ReadQR(ctx, picture.Bytes()); err != nil {
 			shotCount-- // not yet drawn: the next picture replaces this one
 			return false
 		}
-		payload = res.GetText()
 		return true
 	})
 	return payload

@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/linkdesk/linkdesk/pairing"
 	"github.com/linkdesk/linkdesk/pairing/mockserver"
@@ -109,30 +108,13 @@ func (m *mock) signedInDesktop(opts pairing.Options, dev pairing.Device) signedI
 // next returns the next event of ch, failing if none comes in time or ch closed.
 func next[E any](t *testing.T, ch <-chan E) E {
 	t.Helper()
-	select {
-	case ev, ok := <-ch:
-		if !ok {
-			t.Fatal("stream closed, want another event")
-		}
-		return ev
-	case <-time.After(waitFor):
-		t.Fatalf("no event within %v", waitFor)
-	}
-	var zero E // not reached: Fatalf ends the test
-	return zero
+	return mocktest.Receive(t, ch, "stream event")
 }
 
 // assertClosed fails unless ch is closed without a further event.
 func assertClosed[E any](t *testing.T, ch <-chan E) {
 	t.Helper()
-	select {
-	case ev, ok := <-ch:
-		if ok {
-			t.Fatalf("unexpected event %+v, want the stream closed", ev)
-		}
-	case <-time.After(waitFor):
-		t.Fatalf("stream not closed within %v", waitFor)
-	}
+	mocktest.Closed(t, ch, "stream event")
 }
 
 // assertServerError checks an error answered by the server: its code, that

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -48,8 +49,11 @@ func TestScanNumberApproveWithTheKeyboardOnly(t *testing.T) {
 	if v.confirm.title.Text != "Confirm on your phone" || v.confirm.notYou.Text != "Not you? Cancel" {
 		t.Errorf("confirm view says %q / %q", v.confirm.title.Text, v.confirm.notYou.Text)
 	}
-	if text, err := readQR(h.win.Canvas().Capture()); err == nil {
+	var pe *pairing.Error
+	if text, err := h.readQR(h.win.Canvas().Capture()); err == nil {
 		t.Errorf("a QR code is still readable in the window: %.20s…", text)
+	} else if !errors.As(err, &pe) || pe.Code != "qr_not_found" {
+		t.Errorf("the phone's camera failed otherwise: %v", err)
 	}
 	if size := v.confirm.number.MinSize().Height; size < 2*v.confirm.steps.MinSize().Height {
 		t.Errorf("the number is %.0f high, no bigger than the text around it", size)

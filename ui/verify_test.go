@@ -1,8 +1,10 @@
 package ui
 
 import (
+	"bytes"
 	"image"
 	"image/color"
+	"image/png"
 	"regexp"
 	"strings"
 	"testing"
@@ -11,8 +13,6 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/theme"
-	"github.com/makiuchi-d/gozxing"
-	"github.com/makiuchi-d/gozxing/qrcode"
 
 	"github.com/linkdesk/linkdesk/app"
 )
@@ -134,26 +134,23 @@ func TestDeclinedOnThePhoneSaysSo(t *testing.T) {
 }
 
 // decodeQR reads the QR code in what the window shows right now.
-func decodeQR(t *testing.T, img image.Image) string {
-	t.Helper()
-	text, err := readQR(img)
+func (h *harness) decodeQR(img image.Image) string {
+	h.t.Helper()
+	text, err := h.readQR(img)
 	if err != nil {
-		t.Fatalf("no QR code readable in the window: %v", err)
+		h.t.Fatalf("no QR code readable in the window: %v", err)
 	}
 	return text
 }
 
-// readQR is what a phone camera pointed at img reads, if anything.
-func readQR(img image.Image) (string, error) {
-	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
-	if err != nil {
-		return "", err
+// readQR is what the phone's camera pointed at img reads, if anything: the
+// picture goes to the server's QR reader, as the phone page sends a photo.
+func (h *harness) readQR(img image.Image) (string, error) {
+	var picture bytes.Buffer
+	if err := png.Encode(&picture, img); err != nil {
+		h.t.Fatal(err)
 	}
-	res, err := qrcode.NewQRCodeReader().Decode(bmp, map[gozxing.DecodeHintType]any{gozxing.DecodeHintType_TRY_HARDER: true})
-	if err != nil {
-		return "", err
-	}
-	return res.GetText(), nil
+	return h.phone.ReadQR(h.ctx, picture.Bytes())
 }
 
 func TestTheQRCodeOnScreenIsTheCurrentPayloadAndRotates(t *testing.T) {
@@ -168,7 +165,7 @@ func TestTheQRCodeOnScreenIsTheCurrentPayloadAndRotates(t *testing.T) {
 
 	// then the window shows a QR code holding the current payload, with a countdown.
 	first := h.core.State().Login.QRPayload
-	if got := decodeQR(t, h.win.Canvas().Capture()); got != first {
+	if got := h.decodeQR(h.win.Canvas().Capture()); got != first {
 		t.Fatalf("the QR code on screen holds another payload than the current one")
 	}
 	if ok, _ := regexp.MatchString(`^For your safety, the QR code changes in 0:[0-3][0-9]\.$`, v.qr.countdown.Text); !ok {
@@ -178,7 +175,7 @@ func TestTheQRCodeOnScreenIsTheCurrentPayloadAndRotates(t *testing.T) {
 	// When 31 seconds pass, the server rotates the payload and the window follows.
 	h.srv.Clock.Advance(31 * time.Second)
 	h.waitFor("a new payload", func() bool { return v.qr.payload != first && v.qr.payload == h.core.State().Login.QRPayload })
-	second := decodeQR(t, h.win.Canvas().Capture())
+	second := h.decodeQR(h.win.Canvas().Capture())
 	if second == first || second != h.core.State().Login.QRPayload {
 		t.Fatalf("after rotation the QR code on screen is not the new payload")
 	}
@@ -232,7 +229,7 @@ func TestTheQRCodeIsDarkOnLightInTheDarkTheme(t *testing.T) {
 	if got := lum(pos.X+60*scale, pos.Y+60*scale); got > 0x2000 {
 		t.Errorf("finder pattern luminance %#x, want dark", got)
 	}
-	if decodeQR(t, shot) != h.core.State().Login.QRPayload {
+	if h.decodeQR(shot) != h.core.State().Login.QRPayload {
 		t.Errorf("the QR code is not readable in the dark theme")
 	}
 }

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/linkdesk/linkdesk/pairing/mockserver"
+	"github.com/linkdesk/linkdesk/pairing/mockserver/mocktest"
 )
 
 // cheap keeps password hashing fast in tests.
@@ -187,13 +188,8 @@ func TestRunPrintsWhereItListensAndStops(t *testing.T) {
 	if got := r.line(t); got != "Demo account: demo@linkdesk.test / linkdesk-demo" {
 		t.Errorf("third line %q", got)
 	}
-	resp, err := http.Get(url + "/mock/v1/health")
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Errorf("health %d", resp.StatusCode)
+	if resp := mocktest.Request(t, http.DefaultClient, "GET", url+"/mock/v1/health", nil); resp.Status != http.StatusOK {
+		t.Errorf("health %d", resp.Status)
 	}
 	r.cancel()
 	select {

@@ -19,6 +19,7 @@ import (
 
 	"github.com/linkdesk/linkdesk/pairing"
 	"github.com/linkdesk/linkdesk/pairing/mockserver"
+	"github.com/linkdesk/linkdesk/pairing/mockserver/mocktest"
 	"github.com/linkdesk/linkdesk/pairing/mockserver/openapitest"
 )
 
@@ -77,38 +78,16 @@ func startProcess(t testing.TB, bin string, args ...string) *process {
 
 func (p *process) call(t testing.TB, method, path, token string, body, out any, headers ...string) int {
 	t.Helper()
-	var rd io.Reader
-	if body != nil {
-		data, err := json.Marshal(body)
-		if err != nil {
-			t.Fatal(err)
-		}
-		rd = bytes.NewReader(data)
-	}
-	req, err := http.NewRequest(method, p.url+path, rd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
 	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
+		headers = append(headers, "Authorization", "Bearer "+token)
 	}
-	for i := 0; i+1 < len(headers); i += 2 {
-		req.Header.Set(headers[i], headers[i+1])
-	}
-	resp, err := p.client.Do(req)
-	if err != nil {
-		t.Fatalf("%s %s: %v", method, path, err)
-	}
-	defer resp.Body.Close()
-	if out != nil && resp.StatusCode < 300 {
-		if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+	resp := mocktest.Request(t, p.client, method, p.url+path, body, headers...)
+	if out != nil && resp.Status < 300 {
+		if err := json.Unmarshal(resp.Body, out); err != nil {
 			t.Fatalf("%s %s: %v", method, path, err)
 		}
 	}
-	return resp.StatusCode
+	return resp.Status
 }
 
 // TestStateSurvivesKill9: a server killed without warning loses no account,
@@ -177,13 +156,8 @@ func TestStateSurvivesKill9(t *testing.T) {
 	}
 	exited := make(chan error, 1)
 	go func() { exited <- p.cmd.Wait() }()
-	select {
-	case err := <-exited:
-		if err != nil {
-			t.Errorf("exit after SIGTERM: %v", err)
-		}
-	case <-time.After(waitFor):
-		t.Fatal("no exit after SIGTERM")
+	if err := mocktest.Receive(t, exited, "exit after SIGTERM"); err != nil {
+		t.Errorf("exit after SIGTERM: %v", err)
 	}
 }
 

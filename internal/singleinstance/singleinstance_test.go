@@ -23,6 +23,17 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
+// firstStart makes Linkdesk's instance in dir, closed when the test ends.
+func firstStart(t *testing.T, dir string) *Instance {
+	t.Helper()
+	first, err := Acquire(Options{Dir: dir})
+	if err != nil || first.Handed() {
+		t.Fatalf("first start: handed %v, err %v", first != nil && first.Handed(), err)
+	}
+	t.Cleanup(func() { first.Close() })
+	return first
+}
+
 func TestSecondStartHandsItsArgumentsToTheFirst(t *testing.T) {
 	dir := t.TempDir()
 	first, err := Acquire(Options{Dir: dir, Args: []string{"--lang", "ko"}})
@@ -61,11 +72,7 @@ func TestSecondStartHandsItsArgumentsToTheFirst(t *testing.T) {
 
 func TestSecondStartsBeforeTheWindowAreKept(t *testing.T) {
 	dir := t.TempDir()
-	first, err := Acquire(Options{Dir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer first.Close()
+	first := firstStart(t, dir)
 	// Given a second start while the first is still building its window
 	if s, err := Acquire(Options{Dir: dir, Args: []string{"x"}}); err != nil || !s.Handed() {
 		t.Fatalf("second start: %v", err)
@@ -126,11 +133,7 @@ func TestACrashedRunsLockIsTakenOver(t *testing.T) {
 // the socket or the loopback port) is dropped unanswered.
 func TestARequestWithoutTheUsersKeyIsIgnored(t *testing.T) {
 	dir := t.TempDir()
-	first, err := Acquire(Options{Dir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer first.Close()
+	first := firstStart(t, dir)
 	got := make(chan []string, 1)
 	first.OnSecondStart(func(args []string) { got <- args })
 

@@ -3,6 +3,8 @@ package mockserver
 import (
 	"sync"
 	"time"
+
+	"github.com/linkdesk/linkdesk/internal/subscribers"
 )
 
 // Clock is the server's notion of now. Every lifetime, lock and limit reads
@@ -14,10 +16,9 @@ import (
 type Clock struct {
 	mu     sync.Mutex
 	fake   bool
-	start  time.Time     // fake: the starting instant
-	offset time.Duration // everything advanced so far
-	hooks  map[int]func()
-	nextID int
+	start  time.Time               // fake: the starting instant
+	offset time.Duration           // everything advanced so far
+	hooks  subscribers.Set[func()] // run after every Advance
 }
 
 // NewClock returns a clock that follows the system clock.
@@ -56,29 +57,11 @@ func (c *Clock) Advance(d time.Duration) {
 	}
 	c.mu.Lock()
 	c.offset += d
-	hooks := make([]func(), 0, len(c.hooks))
-	for _, h := range c.hooks {
-		hooks = append(hooks, h)
-	}
 	c.mu.Unlock()
-	for _, h := range hooks {
+	for _, h := range c.hooks.Snapshot() {
 		h()
 	}
 }
 
 // onAdvance registers f to run after every Advance; the returned func removes it.
-func (c *Clock) onAdvance(f func()) (remove func()) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.hooks == nil {
-		c.hooks = make(map[int]func())
-	}
-	id := c.nextID
-	c.nextID++
-	c.hooks[id] = f
-	return func() {
-		c.mu.Lock()
-		defer c.mu.Unlock()
-		delete(c.hooks, id)
-	}
-}
+func (c *Clock) onAdvance(f func()) (remove func()) { return c.hooks.Add(f) }

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/linkdesk/linkdesk/pairing"
 	"github.com/linkdesk/linkdesk/pairing/mockserver"
@@ -285,16 +284,7 @@ func (s *stream) close() {
 // next returns the next event, failing after waitFor.
 func (s *stream) next(t *testing.T) event {
 	t.Helper()
-	select {
-	case ev, ok := <-s.events:
-		if !ok {
-			t.Fatal("stream ended without the expected event")
-		}
-		return ev
-	case <-time.After(waitFor):
-		t.Fatal("no event within", waitFor)
-	}
-	return event{}
+	return mocktest.Receive(t, s.events, "stream event")
 }
 
 // expect reads events until one named name arrives (skipping "qr" and
@@ -321,12 +311,5 @@ func (s *stream) expect(t *testing.T, name string, v any) {
 // ended checks the stream closes (after its terminal event).
 func (s *stream) ended(t *testing.T) {
 	t.Helper()
-	select {
-	case ev, ok := <-s.events:
-		if ok {
-			t.Fatalf("unexpected event %q after the last one", ev.name)
-		}
-	case <-time.After(waitFor):
-		t.Fatal("stream still open")
-	}
+	mocktest.Closed(t, s.events, "stream event")
 }

@@ -27,6 +27,38 @@ import (
 // Wait bounds every wait for something the server pushes; nothing sleeps.
 const Wait = 5 * time.Second
 
+// Receive returns the next value from ch, as a test waits for something the
+// server pushes. It fails t when ch is closed or nothing comes within Wait;
+// what names the value in that message.
+func Receive[T any](t testing.TB, ch <-chan T, what string) T {
+	t.Helper()
+	select {
+	case v, ok := <-ch:
+		if !ok {
+			t.Fatalf("closed while waiting for a %s", what)
+		}
+		return v
+	case <-time.After(Wait):
+		t.Fatalf("no %s within %v", what, Wait)
+	}
+	var zero T // not reached: Fatalf ends the test
+	return zero
+}
+
+// Closed fails t unless ch closes within Wait with no further value; what
+// names what ch carries.
+func Closed[T any](t testing.TB, ch <-chan T, what string) {
+	t.Helper()
+	select {
+	case _, ok := <-ch:
+		if ok { // not printed: it may hold a token
+			t.Fatalf("another %s after the last one, want the end", what)
+		}
+	case <-time.After(Wait):
+		t.Fatalf("%s not ended within %v", what, Wait)
+	}
+}
+
 // Server is one mock server for one test; it is closed when the test ends.
 // The embedded *mockserver.Server gives the tester controls in Go
 // (AddAccount, AddFault, SetMaintenance, Clock).
@@ -197,11 +229,18 @@ func (r *Response) ErrorCode() string {
 	return eb.Error.Code
 }
 
-// Do sends a raw request: body is sent as is when a string or []byte and
-// encoded as JSON otherwise; headers come in name, value pairs. A POST says
-// it is JSON, as the tester controls require.
+// Do sends a raw request to this server; see Request for body and headers.
 func (s *Server) Do(method, path string, body any, headers ...string) *Response {
 	s.t.Helper()
+	return Request(s.t, s.hs.Client(), method, s.URL+path, body, headers...)
+}
+
+// Request sends a raw request to any server (a mock server process too) and
+// reads the whole answer: body is sent as is when a string or []byte and
+// encoded as JSON otherwise; headers come in name, value pairs. A POST says
+// it is JSON, as the tester controls require.
+func Request(t testing.TB, client *http.Client, method, url string, body any, headers ...string) *Response {
+	t.Helper()
 	var rd io.Reader
 	switch b := body.(type) {
 	case nil:
@@ -212,13 +251,13 @@ func (s *Server) Do(method, path string, body any, headers ...string) *Response 
 	default:
 		data, err := json.Marshal(b)
 		if err != nil {
-			s.t.Fatalf("mocktest: encoding the body: %v", err)
+			t.Fatalf("mocktest: encoding the body: %v", err)
 		}
 		rd = bytes.NewReader(data)
 	}
-	req, err := http.NewRequestWithContext(s.t.Context(), method, s.URL+path, rd)
+	req, err := http.NewRequestWithContext(t.Context(), method, url, rd)
 	if err != nil {
-		s.t.Fatalf("mocktest: %s %s: %v", method, path, err)
+		t.Fatalf("mocktest: %s %s: %v", method, url, err)
 	}
 	if rd != nil || method == http.MethodPost {
 		req.Header.Set("Content-Type", "application/json")
@@ -226,14 +265,14 @@ func (s *Server) Do(method, path string, body any, headers ...string) *Response 
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Set(headers[i], headers[i+1])
 	}
-	resp, err := s.hs.Client().Do(req)
+	resp, err := client.Do(req)
 	if err != nil {
-		s.t.Fatalf("mocktest: %s %s: %v", method, path, err)
+		t.Fatalf("mocktest: %s %s: %v", method, url, err)
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(resp.Body)
 	if err != nil {
-		s.t.Fatalf("mocktest: %s %s: reading the answer: %v", method, path, err)
+		t.Fatalf("mocktest: %s %s: reading the answer: %v", method, url, err)
 	}
 	return &Response{Status: resp.StatusCode, Header: resp.Header, Body: data}
 }

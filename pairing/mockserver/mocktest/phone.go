@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"strings"
@@ -147,19 +148,56 @@ func (p *Phone) onLogin(ctx context.Context, loginID, action string, body any) e
 	return p.do(ctx, http.MethodPost, "/phone/v1/logins/"+url.PathEscape(loginID)+action, body, nil)
 }
 
+// ReadQR is the phone's camera: it sends picture (PNG, JPEG or GIF) to the
+// server's QR reader (POST /phone/v1/qr/decode), as the phone page does with
+// a photo, and returns what the QR code in it encodes; with no code in the
+// picture the error's Code is "qr_not_found".
+func (p *Phone) ReadQR(ctx context.Context, picture []byte) (string, error) {
+	token, err := p.signedIn()
+	if err != nil {
+		return "", err
+	}
+	var form bytes.Buffer
+	mw := multipart.NewWriter(&form)
+	part, err := mw.CreateFormFile("image", "camera")
+	if err == nil {
+		_, err = part.Write(picture)
+	}
+	if err == nil {
+		err = mw.Close()
+	}
+	if err != nil {
+		return "", &pairing.Error{Code: pairing.CodeBadRequest, Err: err}
+	}
+	var out struct {
+		Payload string `json:"payload"`
+	}
+	if err := p.send(ctx, http.MethodPost, "/phone/v1/qr/decode", token, mw.FormDataContentType(), &form, &out); err != nil {
+		return "", err
+	}
+	return out.Payload, nil
+}
+
+// signedIn is the phone token, or an error before SignIn.
+func (p *Phone) signedIn() (string, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.token == "" {
+		return "", &pairing.Error{Code: pairing.CodeUnauthorized, Message: "the phone is not signed in"}
+	}
+	return p.token, nil
+}
+
 // do makes a call as the signed-in phone.
 func (p *Phone) do(ctx context.Context, method, path string, body, out any) error {
-	p.mu.Lock()
-	token := p.token
-	p.mu.Unlock()
-	if token == "" {
-		return &pairing.Error{Code: pairing.CodeUnauthorized, Message: "the phone is not signed in"}
+	token, err := p.signedIn()
+	if err != nil {
+		return err
 	}
 	return p.call(ctx, method, path, token, body, out)
 }
 
-// call sends body as JSON and decodes a success into out; an error answer
-// becomes the *pairing.Error it describes.
+// call sends body as JSON (a POST says it is JSON even without one); see send.
 func (p *Phone) call(ctx context.Context, method, path, token string, body, out any) error {
 	var rd io.Reader
 	if body != nil {
@@ -169,12 +207,22 @@ func (p *Phone) call(ctx context.Context, method, path, token string, body, out 
 		}
 		rd = bytes.NewReader(data)
 	}
-	req, err := http.NewRequestWithContext(ctx, method, p.base+path, rd)
+	contentType := ""
+	if rd != nil || method == http.MethodPost {
+		contentType = "application/json"
+	}
+	return p.send(ctx, method, path, token, contentType, rd, out)
+}
+
+// send makes one request and decodes a success into out; an error answer
+// becomes the *pairing.Error it describes.
+func (p *Phone) send(ctx context.Context, method, path, token, contentType string, body io.Reader, out any) error {
+	req, err := http.NewRequestWithContext(ctx, method, p.base+path, body)
 	if err != nil {
 		return &pairing.Error{Code: pairing.CodeBadRequest, Err: err}
 	}
-	if rd != nil || method == http.MethodPost {
-		req.Header.Set("Content-Type", "application/json")
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
 	}
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)

@@ -1,9 +1,14 @@
 package mocktest_test
 
 import (
+	"bytes"
 	"errors"
+	"image"
+	"image/png"
 	"strings"
 	"testing"
+
+	qrcode "github.com/skip2/go-qrcode"
 
 	"github.com/linkdesk/linkdesk/pairing"
 	"github.com/linkdesk/linkdesk/pairing/mockserver"
@@ -56,6 +61,34 @@ func TestPhoneNeedsSignIn(t *testing.T) {
 	if errors.As(err, &pe) && pe.AttemptsLeft == nil {
 		t.Error("no attempts_left")
 	}
+}
+
+// The phone's camera: a picture of the desktop's QR code read by the
+// server's QR reader, as the phone page does.
+func TestPhoneReadsTheQRCodeInAPicture(t *testing.T) {
+	s := mocktest.Run(t)
+	pl := startLogin(t, s, s.Client(pairing.Options{}), "Desk")
+	picture, err := qrcode.Encode(pl.QR.Payload, qrcode.Medium, 256)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Given a phone that never signed in, its camera is refused before any request.
+	_, err = mocktest.NewPhone(s.URL).ReadQR(t.Context(), picture)
+	assertError(t, err, pairing.CodeUnauthorized, 0)
+
+	// When the signed-in phone photographs the QR code, it reads the payload.
+	phone := s.Phone(mockserver.DemoEmail, mockserver.DemoPassword)
+	got, err := phone.ReadQR(t.Context(), picture)
+	if err != nil || got != pl.QR.Payload {
+		t.Fatalf("ReadQR = %.24q…, %v; want the login's payload", got, err)
+	}
+	// And a picture without a code is the server's qr_not_found.
+	var blank bytes.Buffer
+	if err := png.Encode(&blank, image.NewGray(image.Rect(0, 0, 64, 64))); err != nil {
+		t.Fatal(err)
+	}
+	_, err = phone.ReadQR(t.Context(), blank.Bytes())
+	assertError(t, err, "qr_not_found", 422)
 }
 
 func TestPhoneLinkScreen(t *testing.T) {
