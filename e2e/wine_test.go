@@ -114,9 +114,7 @@ func TestWindowsSignInRestoreRevokeQRAndCommandLine(t *testing.T) {
 	// Then the credential is gone and the app is back at sign-in, saying why.
 	waitFor(t, "the credential to be deleted", 10*time.Second, func() bool { return r.credential(t, target) == nil })
 	d2.screen(t, "signin", 10*time.Second)
-	if !strings.Contains(d2.log.String(), pairing.CodeSessionRevoked) {
-		t.Errorf("app output does not name the reason %q:\n%s", pairing.CodeSessionRevoked, d2.log)
-	}
+	d2.waitLog(t, pairing.CodeSessionRevoked, 5*time.Second) // the line after the screen's
 	r.screenshot(t, d2, "signed-out-from-phone")
 	r.closeWindow(t, d2)
 	logs = append(logs, d2.log.String())
