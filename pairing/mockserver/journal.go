@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/linkdesk/linkdesk/internal/httprecord"
 	"github.com/linkdesk/linkdesk/pairing"
 )
 
@@ -110,9 +111,9 @@ func (s *Server) recordRequests(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if untouchable(r.URL.Path) {
 			start := time.Now()
-			rw := &recordingWriter{ResponseWriter: w, skipBody: true}
+			rw := &httprecord.Writer{ResponseWriter: w} // the status only
 			next.ServeHTTP(rw, r)
-			s.log.Debug("request", "method", r.Method, "path", r.URL.Path, "status", rw.status,
+			s.log.Debug("request", "method", r.Method, "path", r.URL.Path, "status", rw.Status,
 				"request_id", requestID(w, r), "duration_ms", time.Since(start).Milliseconds())
 			return
 		}
@@ -129,11 +130,11 @@ func (s *Server) recordRequests(next http.Handler) http.Handler {
 				e.RequestBody = redactJSON(prefix)
 			}
 		}
-		rw := &recordingWriter{ResponseWriter: w}
+		rw := &httprecord.Writer{ResponseWriter: w, Keep: maxJournalBody + 1} // one more: too long to journal
 		defer func() {
-			e.Status = rw.status
-			if !rw.stream && !rw.skipBody && len(rw.body) <= maxJournalBody {
-				e.ResponseBody = redactJSON(rw.body)
+			e.Status = rw.Status
+			if !rw.Stream && len(rw.Body) <= maxJournalBody {
+				e.ResponseBody = redactJSON(rw.Body)
 			}
 			e.DurationMS = time.Since(start).Milliseconds()
 			s.journal.add(*e)
@@ -175,33 +176,3 @@ func redactAuthorization(v string) string {
 	}
 	return redacted
 }
-
-// recordingWriter passes everything through and keeps the status and the
-// start of the body; flushing and hijacking reach the real writer via Unwrap.
-type recordingWriter struct {
-	http.ResponseWriter
-	status   int
-	body     []byte
-	stream   bool
-	skipBody bool // keep only the status
-}
-
-func (rw *recordingWriter) WriteHeader(code int) {
-	if rw.status == 0 {
-		rw.status = code
-		rw.stream = strings.HasPrefix(rw.Header().Get("Content-Type"), "text/event-stream")
-	}
-	rw.ResponseWriter.WriteHeader(code)
-}
-
-func (rw *recordingWriter) Write(p []byte) (int, error) {
-	if rw.status == 0 {
-		rw.WriteHeader(http.StatusOK)
-	}
-	if !rw.stream && len(rw.body) <= maxJournalBody {
-		rw.body = append(rw.body, p[:min(len(p), maxJournalBody+1-len(rw.body))]...)
-	}
-	return rw.ResponseWriter.Write(p)
-}
-
-func (rw *recordingWriter) Unwrap() http.ResponseWriter { return rw.ResponseWriter }

@@ -150,18 +150,6 @@ func luminance(img image.Image) (int, int, []byte) {
 			i := m.YOffset(b.Min.X, y)
 			out = append(out, m.Y[i:i+w]...)
 		}
-	case *image.NRGBA:
-		out = appendLuma(out, b, m.NRGBAAt)
-	case *image.RGBA:
-		out = appendLuma(out, b, m.RGBAAt)
-	case *image.Gray16:
-		out = appendLuma(out, b, m.Gray16At)
-	case *image.NRGBA64:
-		out = appendLuma(out, b, m.NRGBA64At)
-	case *image.RGBA64:
-		out = appendLuma(out, b, m.RGBA64At)
-	case *image.CMYK:
-		out = appendLuma(out, b, m.CMYKAt)
 	case *image.Paletted:
 		lut := make([]byte, len(m.Palette))
 		for i, c := range m.Palette {
@@ -176,6 +164,8 @@ func luminance(img image.Image) (int, int, []byte) {
 				}
 			}
 		}
+	case image.RGBA64Image: // every other kind of the standard library (NRGBA, RGBA, Gray16, CMYK…)
+		out = appendLuma(out, b, m.RGBA64At)
 	default: // no decoder of checkPicture's formats makes another type; At boxes a color per pixel
 		out = appendLuma(out, b, img.At)
 	}
@@ -183,7 +173,7 @@ func luminance(img image.Image) (int, int, []byte) {
 }
 
 // appendLuma appends the luma of every pixel of r, read by at: a typed
-// accessor (NRGBAAt…) returns a color without boxing it.
+// accessor (RGBA64At) returns a color without boxing it.
 func appendLuma[C color.Color](out []byte, r image.Rectangle, at func(x, y int) C) []byte {
 	for y := r.Min.Y; y < r.Max.Y; y++ {
 		for x := r.Min.X; x < r.Max.X; x++ {

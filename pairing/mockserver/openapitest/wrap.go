@@ -1,14 +1,14 @@
 package openapitest
 
 import (
-	"bufio"
 	"bytes"
 	"errors"
 	"io"
-	"net"
 	"net/http"
 	"strings"
 	"sync"
+
+	"github.com/linkdesk/linkdesk/internal/httprecord"
 )
 
 // Handler wraps a server's handler: every request it serves is checked once
@@ -23,16 +23,16 @@ func (c *Checker) Handler(next http.Handler) http.Handler {
 			r.Body = body
 		}
 		seen := r.Clone(r.Context())
-		rw := &watchWriter{ResponseWriter: w}
+		rw := &httprecord.Writer{ResponseWriter: w, Keep: maxKept}
 		next.ServeHTTP(rw, r)
-		if rw.hijacked {
+		if rw.Hijacked {
 			return // a dropped connection or a stream handed off: nothing to check
 		}
 		body.mu.Lock()
 		reqBody, complete := bytes.Clone(body.buf.Bytes()), body.eof
 		body.mu.Unlock()
-		c.check(exchange{req: seen, reqBody: reqBody, bodyComplete: complete, status: rw.status,
-			header: rw.Header().Clone(), body: rw.body.Bytes(), stream: rw.stream})
+		c.check(exchange{req: seen, reqBody: reqBody, bodyComplete: complete, status: rw.Status,
+			header: rw.Header().Clone(), body: rw.Body, stream: rw.Stream})
 	})
 }
 
@@ -56,46 +56,6 @@ func (t *teeBody) Read(p []byte) (int, error) {
 	t.mu.Unlock()
 	return n, err
 }
-
-// watchWriter passes everything through and keeps the status, the body (not
-// of a stream) and whether the connection was taken over.
-type watchWriter struct {
-	http.ResponseWriter
-	status   int
-	body     bytes.Buffer
-	stream   bool
-	hijacked bool
-}
-
-func (w *watchWriter) WriteHeader(code int) {
-	if w.status == 0 {
-		w.status = code
-		w.stream = strings.HasPrefix(w.Header().Get("Content-Type"), "text/event-stream")
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *watchWriter) Write(p []byte) (int, error) {
-	if w.status == 0 {
-		w.WriteHeader(http.StatusOK)
-	}
-	if !w.stream && w.body.Len() < maxKept {
-		w.body.Write(p)
-	}
-	return w.ResponseWriter.Write(p)
-}
-
-func (w *watchWriter) Flush() { _ = http.NewResponseController(w.ResponseWriter).Flush() }
-
-func (w *watchWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
-	conn, rw, err := http.NewResponseController(w.ResponseWriter).Hijack()
-	if err == nil {
-		w.hijacked = true
-	}
-	return conn, rw, err
-}
-
-func (w *watchWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // Transport wraps a client's transport: every exchange is checked when its
 // answer arrives (an event stream by its status and headers only).
