@@ -62,7 +62,7 @@ func main() {
 	flag.StringVar(&o.skip, "skip", "", "comma-separated parts to leave out: startup,size,signin,load,streams")
 	flag.StringVar(&o.profileLoad, "profile-load", "", "run the load part's server in this process and write a CPU profile of the verifications to `FILE`")
 	flag.StringVar(&o.profileStreams, "profile-streams", "", "run the streams part's server in this process and write a heap profile with every stream open to `FILE`")
-	flag.IntVar(&o.startupRuns, "startup-runs", 10, "starts of each program (alternating)")
+	flag.IntVar(&o.startupRuns, "startup-runs", 30, "starts of each program (alternating); a start varies by ±20 % here, so fewer than 30 make a noisy median")
 	flag.DurationVar(&o.settle, "settle", 3*time.Second, "wait after the window appears before reading memory")
 	flag.IntVar(&o.qrDesktops, "qr-desktops", 200, "desktops approved by QR (one run each)")
 	flag.DurationVar(&o.pollInterval, "poll-interval", 5*time.Second, "interval of the polling reference client")
